@@ -88,8 +88,9 @@ class PoissonInput(SimulationObject):
         # ids, which depend on what else the script created).
         root = getattr(self.target, "parent", self.target)
         self._key = stream_key(self.name, root.name, "events")
-        # The local neurons' ids in the NeuronGroup: a contiguous range.
-        self._first_neuron_id = self.target.start + getattr(self.target, "sub_start", 0)
+        # The local neurons' ids in the NeuronGroup: first + stride*k.
+        self._first_neuron_id = self.target.share.first + getattr(self.target, "sub_start", 0)
+        self._neuron_id_stride = self.target.share.stride
         self._values = self.target.variables.arrays[self.target_var]
         # A refractory neuron's '(unless refractory)' variable takes no input
         # (Brian2's conditional write): the events go to a scratch array.
@@ -105,8 +106,9 @@ class PoissonInput(SimulationObject):
         code = BoundCode(self.name, "synapses", self.order, self._add_events,
                          group=getattr(self.target, "parent", self.target))
         if self._weight_expr is None and self._mask is None:  # in C, in the compiled loop
-            code.compiled_op = lambda: self._events.adder(self._key, self._first_neuron_id,
-                                                          self._weight, self._values)
+            code.compiled_op = lambda: self._events.adder(
+                self._key, self._first_neuron_id, self._weight, self._values,
+                self._neuron_id_stride)
         return [code]
 
     def _add_events(self, step, t, dt):
@@ -114,10 +116,11 @@ class PoissonInput(SimulationObject):
             self._weight = float(self._weight_expr.evaluate(dict(self._weight_values, t=t)))
         if self._mask is None:
             self._events.add_to(self._key, self._first_neuron_id, step, self._weight,
-                                self._values)
+                                self._values, self._neuron_id_stride)
             return
         self._scratch[...] = 0.0
-        self._events.add_to(self._key, self._first_neuron_id, step, self._weight, self._scratch)
+        self._events.add_to(self._key, self._first_neuron_id, step, self._weight, self._scratch,
+                            self._neuron_id_stride)
         np.add(self._values, self._scratch, out=self._values, where=self._mask)
 
 
@@ -163,11 +166,11 @@ class SpikeGeneratorGroup(NeuronGroup):
     """
 
     def __init__(self, N, indices, times, period=0 * second, name="spikegeneratorgroup*",
-                 sorted=False, when="thresholds", order=0, time_bins="brian2"):
+                 sorted=False, when="thresholds", order=0, time_bins="brian2", partition=None):
         if time_bins not in ("brian2", "nearest"):
             raise ValueError(f"SpikeGeneratorGroup: time_bins must be 'brian2' or 'nearest', "
                              f"got {time_bins!r}")
-        super().__init__(N, "", name=name)
+        super().__init__(N, "", name=name, partition=partition)
         object.__setattr__(self, "time_bins", time_bins)
         self.set_spikes(indices, times, period)
 
@@ -204,10 +207,10 @@ class SpikeGeneratorGroup(NeuronGroup):
         if pairs.shape[1] != len(steps):
             raise ValueError(f"{owner}: a neuron has two spikes in one time step of "
                              f"{dt * 1e3:g} ms")
-        mine = (self._spike_indices >= self.start) & (self._spike_indices < self.stop)
+        mine = self.owns(self._spike_indices)
         order = np.argsort(steps[mine], kind="stable")
         self._local_steps = steps[mine][order]
-        self._local_spikers = self._spike_indices[mine][order] - self.start
+        self._local_spikers = self.local_positions(self._spike_indices[mine][order])
 
     def _threshold_code(self, state_update):
         return _GeneratedSpikes(self, state_update)

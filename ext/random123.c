@@ -2193,7 +2193,7 @@ struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws {
 };
 
 
-/* "ext/random123.pyx":373
+/* "ext/random123.pyx":381
  * 
  * 
  * cdef class _AddCounts:             # <<<<<<<<<<<<<<
@@ -2206,6 +2206,7 @@ struct __pyx_obj_7distsim_4_ext_9random123__AddCounts {
   struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *draws;
   uint64_t key;
   int64_t first_element;
+  int64_t stride;
   double weight;
   double *values;
   Py_ssize_t count;
@@ -3965,7 +3966,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
-static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *, uint64_t, int64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
+static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *, uint64_t, int64_t, int64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
@@ -4093,11 +4094,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSE
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
 static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values, int64_t __pyx_v_stride); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values, int64_t __pyx_v_stride); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
+static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, int64_t __pyx_v_stride, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
@@ -4313,10 +4314,10 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_pop;
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
-    PyObject *__pyx_tuple[3];
+    PyObject *__pyx_tuple[4];
     PyObject *__pyx_codeobj_tab[16];
-    PyObject *__pyx_string_tab[158];
-    PyObject *__pyx_number_tab[3];
+    PyObject *__pyx_string_tab[159];
+    PyObject *__pyx_number_tab[4];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
 #if CYTHON_COMPILING_IN_LIMITED_API
@@ -4499,33 +4500,35 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_step __pyx_string_tab[131]
 #define __pyx_n_u_step_op __pyx_string_tab[132]
 #define __pyx_n_u_stop __pyx_string_tab[133]
-#define __pyx_n_u_struct __pyx_string_tab[134]
-#define __pyx_n_u_uniform __pyx_string_tab[135]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[136]
-#define __pyx_n_u_unpack __pyx_string_tab[137]
-#define __pyx_n_u_update __pyx_string_tab[138]
-#define __pyx_n_u_values __pyx_string_tab[139]
-#define __pyx_n_u_weight __pyx_string_tab[140]
-#define __pyx_n_u_x __pyx_string_tab[141]
-#define __pyx_n_u_zeros __pyx_string_tab[142]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[143]
-#define __pyx_n_b_O __pyx_string_tab[144]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[145]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[146]
-#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[147]
-#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[148]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[149]
-#define __pyx_kp_b_iso88591_00B __pyx_string_tab[150]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[151]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[152]
-#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[153]
-#define __pyx_kp_b_iso88591_A_z__HA __pyx_string_tab[154]
-#define __pyx_kp_b_iso88591_A_6_q_q_e_q_FRXXYYZ __pyx_string_tab[155]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[156]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[157]
+#define __pyx_n_u_stride __pyx_string_tab[134]
+#define __pyx_n_u_struct __pyx_string_tab[135]
+#define __pyx_n_u_uniform __pyx_string_tab[136]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[137]
+#define __pyx_n_u_unpack __pyx_string_tab[138]
+#define __pyx_n_u_update __pyx_string_tab[139]
+#define __pyx_n_u_values __pyx_string_tab[140]
+#define __pyx_n_u_weight __pyx_string_tab[141]
+#define __pyx_n_u_x __pyx_string_tab[142]
+#define __pyx_n_u_zeros __pyx_string_tab[143]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[144]
+#define __pyx_n_b_O __pyx_string_tab[145]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[146]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[147]
+#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[148]
+#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[149]
+#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[150]
+#define __pyx_kp_b_iso88591_00B __pyx_string_tab[151]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[152]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[153]
+#define __pyx_kp_b_iso88591_A_z__HHA __pyx_string_tab[154]
+#define __pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ __pyx_string_tab[155]
+#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[156]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[157]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[158]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
-#define __pyx_int_136983863 __pyx_number_tab[2]
+#define __pyx_int_1 __pyx_number_tab[2]
+#define __pyx_int_136983863 __pyx_number_tab[3]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
 static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
@@ -4572,10 +4575,10 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
+  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<16; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<158; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
-  for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
+  for (int i=0; i<159; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
 Py_CLEAR(clear_module_state->__pyx_CommonTypesMetaclassType);
@@ -4630,10 +4633,10 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_pop.method);
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
+  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<16; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<158; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
-  for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
+  for (int i=0; i<159; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
 Py_VISIT(traverse_module_state->__pyx_CommonTypesMetaclassType);
@@ -25078,8 +25081,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
- *                double[::1] values):
- *         """``values[k] += weight * count`` of element ``first_element + k``:
+ *                double[::1] values, int64_t stride=1):
+ *         """``values[k] += weight * count`` of element ``first_element +
 */
 
 /* Python wrapper */
@@ -25090,7 +25093,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to, "``values[k] += weight * count`` of element ``first_element + k``:\n        the counts of `counts` for a contiguous range of elements, added in\n        place (PoissonInput\047s step, without temporaries).");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to, "``values[k] += weight * count`` of element ``first_element +\n        stride*k``: the counts of `counts` for a rank\047s share of elements,\n        added in place (PoissonInput\047s step, without temporaries).");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to = {"add_to", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_13BinomialDraws_4add_to};
 static PyObject *__pyx_pw_7distsim_4_ext_9random123_13BinomialDraws_5add_to(PyObject *__pyx_v_self, 
 #if CYTHON_VECTORCALL
@@ -25104,11 +25107,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   uint64_t __pyx_v_draw;
   double __pyx_v_weight;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int64_t __pyx_v_stride;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[6] = {0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -25124,11 +25128,15 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
     if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 310, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 310, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
         if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
@@ -25155,31 +25163,43 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
       if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 310, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, i); __PYX_ERR(0, 310, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 310, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 5)) {
-      goto __pyx_L5_argtuple_error;
     } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 310, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 310, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 310, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 310, __pyx_L3_error)
-      values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
+      switch (__pyx_nargs) {
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 310, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 310, __pyx_L3_error)
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 310, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 310, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 310, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
     }
     __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
     __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
     __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
     __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
     __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 311, __pyx_L3_error)
+    if (values[5]) {
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 311, __pyx_L3_error)
+    } else {
+      __pyx_v_stride = ((int64_t)1);
+    }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_to", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 310, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 310, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25191,7 +25211,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_weight, __pyx_v_values);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_weight, __pyx_v_values, __pyx_v_stride);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25202,11 +25222,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values, int64_t __pyx_v_stride) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
@@ -25214,11 +25235,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   __Pyx_RefNannySetupContext("add_to", 0);
 
   /* "ext/random123.pyx":315
- *         the counts of `counts` for a contiguous range of elements, added in
- *         place (PoissonInput's step, without temporaries)."""
+ *         stride*k``: the counts of `counts` for a rank's share of elements,
+ *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
- *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
- * 
+ *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],
+ *                         values.shape[0])
 */
   __pyx_t_1 = ((__pyx_v_values.shape[0]) != 0);
 
@@ -25226,21 +25247,29 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 
 
     /* "ext/random123.pyx":316
- *         place (PoissonInput's step, without temporaries)."""
+ *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:
- *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])             # <<<<<<<<<<<<<<
+ *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],             # <<<<<<<<<<<<<<
+ *                         values.shape[0])
  * 
- *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):
 */
     __pyx_t_2 = 0;
-    __pyx_f_7distsim_4_ext_9random123__add_counts(__pyx_v_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_draw, __pyx_v_weight, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_2)) )))), (__pyx_v_values.shape[0]));
+
+    /* "ext/random123.pyx":317
+ *         if values.shape[0]:
+ *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],
+ *                         values.shape[0])             # <<<<<<<<<<<<<<
+ * 
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,
+*/
+    __pyx_f_7distsim_4_ext_9random123__add_counts(__pyx_v_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_draw, __pyx_v_weight, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_2)) )))), (__pyx_v_values.shape[0]));
 
     /* "ext/random123.pyx":315
- *         the counts of `counts` for a contiguous range of elements, added in
- *         place (PoissonInput's step, without temporaries)."""
+ *         stride*k``: the counts of `counts` for a rank's share of elements,
+ *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
- *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
- * 
+ *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],
+ *                         values.shape[0])
 */
   }
 
@@ -25248,8 +25277,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
- *                double[::1] values):
- *         """``values[k] += weight * count`` of element ``first_element + k``:
+ *                double[::1] values, int64_t stride=1):
+ *         """``values[k] += weight * count`` of element ``first_element +
 */
 
   /* function exit code */
@@ -25259,12 +25288,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":318
- *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+/* "ext/random123.pyx":319
+ *                         values.shape[0])
  * 
- *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):             # <<<<<<<<<<<<<<
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
+ *               int64_t stride=1):
  *         """`add_to` at every step (draw = the step) as an operation of the
- *         compiled step loop (the PoissonInput's events)."""
 */
 
 /* Python wrapper */
@@ -25288,11 +25317,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   int64_t __pyx_v_first_element;
   double __pyx_v_weight;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int64_t __pyx_v_stride;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[4] = {0,0,0,0};
+  PyObject* values[5] = {0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -25308,55 +25338,71 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 318, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 319, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 319, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 319, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 319, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 319, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 319, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 318, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 319, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 1, 4, 4, i); __PYX_ERR(0, 318, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 319, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 4)) {
-      goto __pyx_L5_argtuple_error;
     } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 318, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 318, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 318, __pyx_L3_error)
-      values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 318, __pyx_L3_error)
+      switch (__pyx_nargs) {
+        case  5:
+        values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 319, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 319, __pyx_L3_error)
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 319, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 319, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 319, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 318, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 318, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 319, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 319, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 319, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 319, __pyx_L3_error)
+    if (values[4]) {
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L3_error)
+    } else {
+      __pyx_v_stride = ((int64_t)1);
+    }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("adder", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 318, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 319, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25368,7 +25414,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_first_element, __pyx_v_weight, __pyx_v_values);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_v_self), __pyx_v_key, __pyx_v_first_element, __pyx_v_weight, __pyx_v_values, __pyx_v_stride);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -25378,11 +25424,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values, int64_t __pyx_v_stride) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -25391,38 +25438,42 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   PyObject *__pyx_t_4 = NULL;
   PyObject *__pyx_t_5 = NULL;
   PyObject *__pyx_t_6 = NULL;
-  size_t __pyx_t_7;
+  PyObject *__pyx_t_7 = NULL;
+  size_t __pyx_t_8;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("adder", 0);
 
-  /* "ext/random123.pyx":321
+  /* "ext/random123.pyx":323
  *         """`add_to` at every step (draw = the step) as an operation of the
  *         compiled step loop (the PoissonInput's events)."""
- *         return _AddCounts(self, key, first_element, weight, values)             # <<<<<<<<<<<<<<
+ *         return _AddCounts(self, key, first_element, stride, weight, values)             # <<<<<<<<<<<<<<
  * 
  * 
 */
   __pyx_t_2 = NULL;
-  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 321, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 323, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = 1;
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = 1;
   {
-    PyObject *__pyx_callargs[6] = {__pyx_t_2, ((PyObject *)__pyx_v_self), __pyx_t_3, __pyx_t_4, __pyx_t_5, __pyx_t_6};
-    __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_callargs+__pyx_t_7, (6-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+    PyObject *__pyx_callargs[7] = {__pyx_t_2, ((PyObject *)__pyx_v_self), __pyx_t_3, __pyx_t_4, __pyx_t_5, __pyx_t_6, __pyx_t_7};
+    __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_callargs+__pyx_t_8, (7-__pyx_t_8) | (__pyx_t_8*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 321, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_1);
   }
   {
@@ -25436,12 +25487,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":318
- *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+  /* "ext/random123.pyx":319
+ *                         values.shape[0])
  * 
- *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):             # <<<<<<<<<<<<<<
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
+ *               int64_t stride=1):
  *         """`add_to` at every step (draw = the step) as an operation of the
- *         compiled step loop (the PoissonInput's events)."""
 */
 
   /* function exit code */
@@ -25452,6 +25503,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_XDECREF(__pyx_t_7);
   __Pyx_AddTraceback("distsim._ext.random123.BinomialDraws.adder", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -25664,15 +25716,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":324
+/* "ext/random123.pyx":326
  * 
  * 
- * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, uint64_t draw,             # <<<<<<<<<<<<<<
- *                       double weight, double* values, Py_ssize_t count) noexcept:
- *     cdef Py_ssize_t k
+ * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
+ *                       uint64_t draw, double weight, double* values,
+ *                       Py_ssize_t count) noexcept:
 */
 
-static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, double *__pyx_v_values, Py_ssize_t __pyx_v_count) {
+static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, int64_t __pyx_v_stride, uint64_t __pyx_v_draw, double __pyx_v_weight, double *__pyx_v_values, Py_ssize_t __pyx_v_count) {
   Py_ssize_t __pyx_v_k;
   struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
   uint64_t __pyx_v_element;
@@ -25685,7 +25737,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/random123.pyx":328
+  /* "ext/random123.pyx":331
  *     cdef Py_ssize_t k
  *     cdef BlockCache cache
  *     cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
@@ -25694,7 +25746,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   __pyx_v_element = ((uint64_t)__pyx_v_first_element);
 
-  /* "ext/random123.pyx":331
+  /* "ext/random123.pyx":334
  *     cdef uint32_t words[4]
  *     cdef uint32_t more_words[4]
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -25730,7 +25782,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":332
+    /* "ext/random123.pyx":335
  *     cdef uint32_t more_words[4]
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -25741,7 +25793,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":331
+    /* "ext/random123.pyx":334
  *     cdef uint32_t words[4]
  *     cdef uint32_t more_words[4]
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -25750,7 +25802,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":333
+  /* "ext/random123.pyx":336
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25762,7 +25814,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":334
+    /* "ext/random123.pyx":337
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25775,7 +25827,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":335
+          /* "ext/random123.pyx":338
  *     if self.p >= 1.0:
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -25789,7 +25841,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":336
+            /* "ext/random123.pyx":339
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * self.n             # <<<<<<<<<<<<<<
@@ -25803,7 +25855,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
         }
 
-        /* "ext/random123.pyx":334
+        /* "ext/random123.pyx":337
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25820,7 +25872,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         }
     }
 
-    /* "ext/random123.pyx":337
+    /* "ext/random123.pyx":340
  *             for k in range(count):
  *                 values[k] += weight * self.n
  *         return             # <<<<<<<<<<<<<<
@@ -25831,7 +25883,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":333
+    /* "ext/random123.pyx":336
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25840,20 +25892,20 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":338
+  /* "ext/random123.pyx":341
  *                 values[k] += weight * self.n
  *         return
  *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
  *     with nogil:
- *         if self.table.normal_approx:
+ *         if stride != 1:  # every stride-th element: one at a time
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":339
+  /* "ext/random123.pyx":342
  *         return
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
- *         if self.table.normal_approx:
+ *         if stride != 1:  # every stride-th element: one at a time
  *             for k in range(count):
 */
   {
@@ -25862,17 +25914,84 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":340
+        /* "ext/random123.pyx":343
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:
+ *         if stride != 1:  # every stride-th element: one at a time             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
+*/
+        __pyx_t_1 = (__pyx_v_stride != 1);
+
+        if (__pyx_t_1) {
+
+
+          /* "ext/random123.pyx":344
+ *     with nogil:
+ *         if stride != 1:  # every stride-th element: one at a time
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
+ *                                                     &self.table, &cache)
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":345
+ *         if stride != 1:  # every stride-th element: one at a time
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,             # <<<<<<<<<<<<<<
+ *                                                     &self.table, &cache)
+ *             return
+*/
+
+            __pyx_t_6 = __pyx_v_k;
+
+            /* "ext/random123.pyx":346
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
+ *                                                     &self.table, &cache)             # <<<<<<<<<<<<<<
+ *             return
+ *         if self.table.normal_approx:
+*/
+            (__pyx_v_values[__pyx_t_6]) = ((__pyx_v_values[__pyx_t_6]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + ((uint64_t)(__pyx_v_stride * __pyx_v_k))), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache))));
+          }
+
+
+          /* "ext/random123.pyx":347
+ *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
+ *                                                     &self.table, &cache)
+ *             return             # <<<<<<<<<<<<<<
+ *         if self.table.normal_approx:
+ *             for k in range(count):
+*/
+          {
+          }
+          goto __pyx_L13_return;
+
+          /* "ext/random123.pyx":343
+ *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     with nogil:
+ *         if stride != 1:  # every stride-th element: one at a time             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
+*/
+        }
+
+        /* "ext/random123.pyx":348
+ *                                                     &self.table, &cache)
+ *             return
  *         if self.table.normal_approx:             # <<<<<<<<<<<<<<
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
 */
         if (__pyx_v_self->table.normal_approx) {
 
-          /* "ext/random123.pyx":341
- *     with nogil:
+          /* "ext/random123.pyx":349
+ *             return
  *         if self.table.normal_approx:
  *             for k in range(count):             # <<<<<<<<<<<<<<
  *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
@@ -25885,7 +26004,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":342
+            /* "ext/random123.pyx":350
  *         if self.table.normal_approx:
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
@@ -25895,7 +26014,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
             __pyx_t_6 = __pyx_v_k;
 
-            /* "ext/random123.pyx":343
+            /* "ext/random123.pyx":351
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
  *                                                     &cache)             # <<<<<<<<<<<<<<
@@ -25906,16 +26025,16 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           }
 
 
-          /* "ext/random123.pyx":340
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:
+          /* "ext/random123.pyx":348
+ *                                                     &self.table, &cache)
+ *             return
  *         if self.table.normal_approx:             # <<<<<<<<<<<<<<
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
 */
         }
 
-        /* "ext/random123.pyx":346
+        /* "ext/random123.pyx":354
  *         # Block by block: the same numbers as binomial_draw, without a
  *         # check per element.
  *         k = 0             # <<<<<<<<<<<<<<
@@ -25924,7 +26043,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
         __pyx_v_k = 0;
 
-        /* "ext/random123.pyx":347
+        /* "ext/random123.pyx":355
  *         # check per element.
  *         k = 0
  *         while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -25940,18 +26059,18 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
             __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L21_bool_binop_done;
+            goto __pyx_L24_bool_binop_done;
           }
           __pyx_t_2 = (!__pyx_v_self->table.normal_approx);
 
 
           __pyx_t_1 = __pyx_t_2;
 
-          __pyx_L21_bool_binop_done:;
+          __pyx_L24_bool_binop_done:;
 
           if (!__pyx_t_1) break;
 
-          /* "ext/random123.pyx":348
+          /* "ext/random123.pyx":356
  *         k = 0
  *         while k < count and not self.table.normal_approx:
  *             if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
@@ -25966,18 +26085,18 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
             __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L24_bool_binop_done;
+            goto __pyx_L27_bool_binop_done;
           }
           __pyx_t_2 = ((__pyx_v_k + 8) <= __pyx_v_count);
 
 
           __pyx_t_1 = __pyx_t_2;
 
-          __pyx_L24_bool_binop_done:;
+          __pyx_L27_bool_binop_done:;
           if (__pyx_t_1) {
 
 
-            /* "ext/random123.pyx":350
+            /* "ext/random123.pyx":358
  *             if element & 3 == 0 and k + 8 <= count:
  *                 # Two independent blocks: their rounds interleave.
  *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
@@ -25986,7 +26105,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
 
-            /* "ext/random123.pyx":351
+            /* "ext/random123.pyx":359
  *                 # Two independent blocks: their rounds interleave.
  *                 philox4x32_10(key, element >> 2, draw, words)
  *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)             # <<<<<<<<<<<<<<
@@ -25995,7 +26114,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((__pyx_v_element >> 2) + 1), __pyx_v_draw, __pyx_v_more_words);
 
-            /* "ext/random123.pyx":352
+            /* "ext/random123.pyx":360
  *                 philox4x32_10(key, element >> 2, draw, words)
  *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
  *                 values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
@@ -26006,7 +26125,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = __pyx_v_k;
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":353
+            /* "ext/random123.pyx":361
  *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
  *                 values[k] += weight * binomial_inversion(words[0], &self.table)
  *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
@@ -26017,7 +26136,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 1);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":354
+            /* "ext/random123.pyx":362
  *                 values[k] += weight * binomial_inversion(words[0], &self.table)
  *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
  *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
@@ -26028,7 +26147,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 2);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":355
+            /* "ext/random123.pyx":363
  *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
  *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
  *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
@@ -26039,7 +26158,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 3);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":356
+            /* "ext/random123.pyx":364
  *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
  *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
  *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)             # <<<<<<<<<<<<<<
@@ -26050,7 +26169,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 4);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[0]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":357
+            /* "ext/random123.pyx":365
  *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
  *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
  *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)             # <<<<<<<<<<<<<<
@@ -26061,7 +26180,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 5);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[1]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":358
+            /* "ext/random123.pyx":366
  *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
  *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
  *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)             # <<<<<<<<<<<<<<
@@ -26072,7 +26191,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 6);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[2]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":359
+            /* "ext/random123.pyx":367
  *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
  *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
  *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)             # <<<<<<<<<<<<<<
@@ -26083,7 +26202,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = (__pyx_v_k + 7);
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[3]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":360
+            /* "ext/random123.pyx":368
  *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
  *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
  *                 k += 8             # <<<<<<<<<<<<<<
@@ -26092,7 +26211,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             __pyx_v_k = (__pyx_v_k + 8);
 
-            /* "ext/random123.pyx":361
+            /* "ext/random123.pyx":369
  *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
  *                 k += 8
  *                 element += 8             # <<<<<<<<<<<<<<
@@ -26101,16 +26220,16 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             __pyx_v_element = (__pyx_v_element + 8);
 
-            /* "ext/random123.pyx":362
+            /* "ext/random123.pyx":370
  *                 k += 8
  *                 element += 8
  *                 continue             # <<<<<<<<<<<<<<
  *             # The first and last few elements, one block at a time.
  *             philox4x32_10(key, element >> 2, draw, words)
 */
-            goto __pyx_L19_continue;
+            goto __pyx_L22_continue;
 
-            /* "ext/random123.pyx":348
+            /* "ext/random123.pyx":356
  *         k = 0
  *         while k < count and not self.table.normal_approx:
  *             if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
@@ -26119,7 +26238,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
           }
 
-          /* "ext/random123.pyx":364
+          /* "ext/random123.pyx":372
  *                 continue
  *             # The first and last few elements, one block at a time.
  *             philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
@@ -26128,7 +26247,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
           __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
 
-          /* "ext/random123.pyx":365
+          /* "ext/random123.pyx":373
  *             # The first and last few elements, one block at a time.
  *             philox4x32_10(key, element >> 2, draw, words)
  *             while True:             # <<<<<<<<<<<<<<
@@ -26137,7 +26256,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
           while (1) {
 
-            /* "ext/random123.pyx":366
+            /* "ext/random123.pyx":374
  *             philox4x32_10(key, element >> 2, draw, words)
  *             while True:
  *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
@@ -26148,7 +26267,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
             __pyx_t_3 = __pyx_v_k;
             (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table))));
 
-            /* "ext/random123.pyx":367
+            /* "ext/random123.pyx":375
  *             while True:
  *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                 k += 1             # <<<<<<<<<<<<<<
@@ -26157,7 +26276,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             __pyx_v_k = (__pyx_v_k + 1);
 
-            /* "ext/random123.pyx":368
+            /* "ext/random123.pyx":376
  *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
  *                 k += 1
  *                 element += 1             # <<<<<<<<<<<<<<
@@ -26166,7 +26285,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             __pyx_v_element = (__pyx_v_element + 1);
 
-            /* "ext/random123.pyx":369
+            /* "ext/random123.pyx":377
  *                 k += 1
  *                 element += 1
  *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -26181,27 +26300,27 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
               __pyx_t_1 = __pyx_t_2;
 
-              goto __pyx_L29_bool_binop_done;
+              goto __pyx_L32_bool_binop_done;
             }
             __pyx_t_2 = ((__pyx_v_element & 3) == 0);
 
 
             __pyx_t_1 = __pyx_t_2;
 
-            __pyx_L29_bool_binop_done:;
+            __pyx_L32_bool_binop_done:;
             if (__pyx_t_1) {
 
 
-              /* "ext/random123.pyx":370
+              /* "ext/random123.pyx":378
  *                 element += 1
  *                 if k == count or element & 3 == 0:
  *                     break             # <<<<<<<<<<<<<<
  * 
  * 
 */
-              goto __pyx_L27_break;
+              goto __pyx_L30_break;
 
-              /* "ext/random123.pyx":369
+              /* "ext/random123.pyx":377
  *                 k += 1
  *                 element += 1
  *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
@@ -26210,16 +26329,16 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
             }
           }
-          __pyx_L27_break:;
-          __pyx_L19_continue:;
+          __pyx_L30_break:;
+          __pyx_L22_continue:;
         }
       }
 
-      /* "ext/random123.pyx":339
+      /* "ext/random123.pyx":342
  *         return
  *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
- *         if self.table.normal_approx:
+ *         if stride != 1:  # every stride-th element: one at a time
  *             for k in range(count):
 */
       /*finally:*/ {
@@ -26228,16 +26347,21 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           PyEval_RestoreThread(_save);
           goto __pyx_L15;
         }
+        __pyx_L13_return: {
+          __Pyx_FastGIL_Forget();
+          PyEval_RestoreThread(_save);
+          goto __pyx_L0;
+        }
         __pyx_L15:;
       }
   }
 
-  /* "ext/random123.pyx":324
+  /* "ext/random123.pyx":326
  * 
  * 
- * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, uint64_t draw,             # <<<<<<<<<<<<<<
- *                       double weight, double* values, Py_ssize_t count) noexcept:
- *     cdef Py_ssize_t k
+ * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
+ *                       uint64_t draw, double weight, double* values,
+ *                       Py_ssize_t count) noexcept:
 */
 
   /* function exit code */
@@ -26250,11 +26374,11 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
 }
 
-/* "ext/random123.pyx":383
+/* "ext/random123.pyx":391
  *     cdef object keep_alive
  * 
- *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,             # <<<<<<<<<<<<<<
- *                  double[::1] values):
+ *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
+ *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
 */
 
@@ -26276,13 +26400,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws = 0;
   uint64_t __pyx_v_key;
   int64_t __pyx_v_first_element;
+  int64_t __pyx_v_stride;
   double __pyx_v_weight;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   #if !CYTHON_VECTORCALL_TPNEW
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[6] = {0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -26298,62 +26423,69 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_draws,&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_draws,&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_stride,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 383, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 391, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 391, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 383, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 391, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 383, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 391, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 383, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 391, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 383, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 391, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 383, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 391, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 383, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 5, 5, i); __PYX_ERR(0, 383, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 391, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 391, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 5)) {
+    } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 383, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 391, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 383, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 391, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 383, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 391, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 383, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 391, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 383, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 391, __pyx_L3_error)
+      values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 391, __pyx_L3_error)
     }
     __pyx_v_draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)values[0]);
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 384, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 391, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 391, __pyx_L3_error)
+    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 392, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 392, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 392, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 383, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 391, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26365,8 +26497,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 383, __pyx_L1_error)
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v_draws, __pyx_v_key, __pyx_v_first_element, __pyx_v_weight, __pyx_v_values);
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 391, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v_draws, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_weight, __pyx_v_values);
 
   /* function exit code */
   goto __pyx_L0;
@@ -26384,12 +26516,13 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 
 
+
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
+static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_draws, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, int64_t __pyx_v_stride, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values) {
   int __pyx_r;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -26404,12 +26537,12 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":385
- *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,
- *                  double[::1] values):
+  /* "ext/random123.pyx":393
+ *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,
+ *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight             # <<<<<<<<<<<<<<
+ *         self.stride = stride
  *         self.count = values.shape[0]
- *         self.values = &values[0] if self.count else NULL
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_draws);
   __Pyx_INCREF(__pyx_t_1);
@@ -26427,17 +26560,26 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   __pyx_v_self->first_element = __pyx_t_3;
   __pyx_v_self->weight = __pyx_t_4;
 
-  /* "ext/random123.pyx":386
- *                  double[::1] values):
+  /* "ext/random123.pyx":394
+ *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+ *         self.stride = stride             # <<<<<<<<<<<<<<
+ *         self.count = values.shape[0]
+ *         self.values = &values[0] if self.count else NULL
+*/
+  __pyx_v_self->stride = __pyx_v_stride;
+
+  /* "ext/random123.pyx":395
+ *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+ *         self.stride = stride
  *         self.count = values.shape[0]             # <<<<<<<<<<<<<<
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values
 */
   __pyx_v_self->count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":387
- *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+  /* "ext/random123.pyx":396
+ *         self.stride = stride
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL             # <<<<<<<<<<<<<<
  *         self.keep_alive = values
@@ -26456,21 +26598,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 
   __pyx_v_self->values = __pyx_t_5;
 
-  /* "ext/random123.pyx":388
+  /* "ext/random123.pyx":397
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values             # <<<<<<<<<<<<<<
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 397, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":389
+  /* "ext/random123.pyx":398
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op             # <<<<<<<<<<<<<<
@@ -26479,7 +26621,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_9random123__add_counts_op;
 
-  /* "ext/random123.pyx":390
+  /* "ext/random123.pyx":399
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -26488,11 +26630,11 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/random123.pyx":383
+  /* "ext/random123.pyx":391
  *     cdef object keep_alive
  * 
- *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,             # <<<<<<<<<<<<<<
- *                  double[::1] values):
+ *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
+ *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
 */
 
@@ -26509,7 +26651,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":392
+/* "ext/random123.pyx":401
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26568,14 +26710,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/random123.pyx":393
+  /* "ext/random123.pyx":402
  * 
  *     def step_op(self):
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 393, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 402, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -26588,7 +26730,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":392
+  /* "ext/random123.pyx":401
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26811,12 +26953,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":396
+/* "ext/random123.pyx":405
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
  *     cdef _AddCounts self = <_AddCounts>state
- *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+ *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
 */
 
 static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state, int64_t __pyx_v_step, CYTHON_UNUSED double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
@@ -26826,41 +26968,41 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   PyObject *__pyx_t_1 = NULL;
   __Pyx_RefNannySetupContext("_add_counts_op", 0);
 
-  /* "ext/random123.pyx":397
+  /* "ext/random123.pyx":406
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state             # <<<<<<<<<<<<<<
- *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
- *                 self.values, self.count)
+ *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
+ *                 self.weight, self.values, self.count)
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_state);
   __Pyx_INCREF(__pyx_t_1);
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":398
+  /* "ext/random123.pyx":407
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state
- *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,             # <<<<<<<<<<<<<<
- *                 self.values, self.count)
+ *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,             # <<<<<<<<<<<<<<
+ *                 self.weight, self.values, self.count)
  *     return 0
 */
   __pyx_t_1 = ((PyObject *)__pyx_v_self->draws);
   __Pyx_INCREF(__pyx_t_1);
 
-  /* "ext/random123.pyx":399
+  /* "ext/random123.pyx":408
  *     cdef _AddCounts self = <_AddCounts>state
- *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
- *                 self.values, self.count)             # <<<<<<<<<<<<<<
+ *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
+ *                 self.weight, self.values, self.count)             # <<<<<<<<<<<<<<
  *     return 0
  * 
 */
-  __pyx_f_7distsim_4_ext_9random123__add_counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1), __pyx_v_self->key, __pyx_v_self->first_element, ((uint64_t)__pyx_v_step), __pyx_v_self->weight, __pyx_v_self->values, __pyx_v_self->count);
+  __pyx_f_7distsim_4_ext_9random123__add_counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1), __pyx_v_self->key, __pyx_v_self->first_element, __pyx_v_self->stride, ((uint64_t)__pyx_v_step), __pyx_v_self->weight, __pyx_v_self->values, __pyx_v_self->count);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":400
- *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
- *                 self.values, self.count)
+  /* "ext/random123.pyx":409
+ *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
+ *                 self.weight, self.values, self.count)
  *     return 0             # <<<<<<<<<<<<<<
  * 
  * 
@@ -26871,12 +27013,12 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":396
+  /* "ext/random123.pyx":405
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
  *     cdef _AddCounts self = <_AddCounts>state
- *     _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
+ *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
 */
 
   /* function exit code */
@@ -26887,7 +27029,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":403
+/* "ext/random123.pyx":412
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -26939,60 +27081,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 403, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 412, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 403, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 412, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 403, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 412, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 403, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 412, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 403, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 412, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 403, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 412, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 403, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 412, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 403, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 412, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 403, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 412, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 403, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 412, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 403, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 412, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 403, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 412, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 403, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 412, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 403, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 403, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 412, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 403, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 412, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27034,15 +27176,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":405
+  /* "ext/random123.pyx":414
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 405, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 405, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -27051,16 +27193,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 405, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 405, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 405, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 405, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 414, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -27071,7 +27213,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 405, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 414, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -27085,7 +27227,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":403
+  /* "ext/random123.pyx":412
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -28748,14 +28890,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123__AddCounts ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 373, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 381, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = &__pyx_type_7distsim_4_ext_9random123__AddCounts;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 373, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 381, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
@@ -28765,8 +28907,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 373, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 373, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 381, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 381, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -30122,30 +30264,32 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
- *                double[::1] values):
- *         """``values[k] += weight * count`` of element ``first_element + k``:
+ *                double[::1] values, int64_t stride=1):
+ *         """``values[k] += weight * count`` of element ``first_element +
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
   if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 310, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":318
- *             _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+  /* "ext/random123.pyx":319
+ *                         values.shape[0])
  * 
- *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):             # <<<<<<<<<<<<<<
+ *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
+ *               int64_t stride=1):
  *         """`add_to` at every step (draw = the step) as an operation of the
- *         compiled step loop (the PoissonInput's events)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 318, __pyx_L1_error)
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 319, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30175,19 +30319,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":392
+  /* "ext/random123.pyx":401
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 392, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 401, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 392, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 401, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30217,19 +30361,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":403
+  /* "ext/random123.pyx":412
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 403, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 403, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 412, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -30360,10 +30504,24 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
+
+  /* "ext/random123.pyx":310
+ *         return out
+ * 
+ *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
+ *                double[::1] values, int64_t stride=1):
+ *         """``values[k] += weight * count`` of element ``first_element +
+*/
+  {
+    PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_int_1};
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 310, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
+  }
+  __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
   #if CYTHON_IMMORTAL_CONSTANTS
   {
     PyObject **table = __pyx_mstate->__pyx_tuple;
-    for (Py_ssize_t i=0; i<3; ++i) {
+    for (Py_ssize_t i=0; i<4; ++i) {
       #if PY_VERSION_HEX >= 0x030F0000
       PyUnstable_SetImmortal(table[i]);
       #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -30420,38 +30578,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{71},{62},{30},{37},{5},{13},{31},{33},{20},{19},{20},{8},{8},{15},{10},{28},{30},{18},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{5},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{15},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{7},{4},{6},{7},{13},{6},{6},{6},{6},{1},{5},{15}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{21},{46},{21},{148},{21},{49},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{71},{62},{30},{37},{5},{13},{31},{33},{20},{19},{20},{8},{8},{15},{10},{28},{30},{18},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{5},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{15},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{7},{4},{6},{6},{7},{13},{6},{6},{6},{6},{1},{5},{15}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{21},{46},{21},{26},{53},{148},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1441 bytes) */
-static const char cstring[] = "x\332\255U\315o\023G\024\217U\047\0300\037!-\320K5)\204\024\025\\\\B\332\"\nr\014\250A\202\346\003\020\320\303j\274\373\326\036\262;\263\336\231M\354\250Us\364q\217{\334\243\217>\372\350c\216>\372\310\237\320?\241of\355\220\020h\245\252\226vgv\336\307\274\367{\277\367L\250\"\267ZD\324\336\202\255\356\177\243B\000\342\206\264\356\003W\327Kw\311\275\247\340\213\260\375\222\301\016\021.\271g\013\256X=\022\221$\224;\304a\241\266\373\360\230\361\211@\252\2209\340\034R&\"\374G\371\321\263\003\315\373\017\252\224s\241\010\225\222\3259Q\202\204@\235\233\202{m\342\233 \2671\310U\276M=\346\020_8p\203@+@[t\265h/\352{\027]\021\252\220\362\305\033\244\216\256&\312\262A\003\300\253\010m1I\236\t\005D5\020\230j[5\004\047x\346\200\307j\020R\005x\233\216\017\275\206Z\211\223\265Gk7\227~\\2\321\206\240a\224DF5\333\303@Aj\320j\021\363\024zW\355\000d\211\254\272\244-\"\302\001\343\302,\002\324;l\240\032\300\211\004\2457d\321\344L\025\023\334Bs\306\353\213c\230\3306h\353\307\324\223P\242\216c\241\036\330\302\363\264LpY\2425\333a\222\326<\000n\336-\365\035\246\356\010\277\374\375\355R\320n\325m&3\221\303\005f\350\322\310S\304\262Bp\"\033,\2138\221\271\202\013~\0233\336f\324C\251\3158S\226\305#?h\227,[\204P\362\321\216\3210\244m\342R\346ei1?@\254\017\253E>U\215c\032\202\003qB\272\243+\r-\022 \254\340\201\246\237\004\317-\211\340\206Y\261P\021\202cg\034\250\001A\306mC\2502W\224\254e\245\312xL\260\314$`\366\226\207\200\031s\245\323\374/\326\221\001\310hy\236\260\221\000$\313\324\241\212\226>\"\315\270\244\311\220\321X\226*\233\325\325\325\025\306\205\217\010>\304T\345\221\217\322\001\342\266\211\302\262>\024#\031$r\340S\n\272\370J\034;\203\360\350\221-\"\304\364\221\347\261@2\271\t\315\010\270\r\272\261K\357{\334\2528N\325(\276\337\035\017\360\210\354Xt\207\244RA`\211\300\262\326\332-|\036b\333X\317\220\210\033\340Z\326\230\332\3104d\225&\377\373M\035\024S\340\353\003G\333\340\317\215\270\255\327\372\344:\374e\014\322;\2372nV\341D\236\221q\352g+&\205?\344\273e7\300\336\222\221\237}\215\275""\350\255n\314l\027qSx\260\036\361\211\336\266\341\216\366\321\214\2507q;i\222\343\330L\016\240\245?\020\235\203P\344\241\320\217\243f)\220:\027&u\273\210\010\047\006`\017g\3255\365\234p\314\252E\256\213\237\262\315m&J\007\332\262F%\324\306E\267m\252\363E\016\203\205\330\340\324\263\241F\355-C\003\363\202\320j\260\311\016=\233\222\341\310P\222\371%\014_\225\016\306\205nP\375HGCe^:\316\254_\016\332\325\017T\0339\205\223\027\020=3-!\014E\350\262\0203\033\253\271\036\255K\327\023T-/a\243\341L\030\317d\306\0343\002\030G\211\256\276\314^\273\260\265\005m\234\360z\274\353\261\3165\236\370\267\340sm\356eo\303\017=\370\306\237\001\305Ky`\346\017\206\211\000\005\001f\037\210\000\323\260j\230\356V\010uL\026B= \260\034\343\001h\372W\337\212\345\t\225&\360\230\304R\351\047\214l\025q\246#\037/\331UH\034t\037\0058\026 \233U;\300\352\r\325\332\205P\310]V\257G\210\207\345\3216^\370\353^n\224?\325\3716^\337\313\275\313\237\356\224;Ob\032\313\344j\002\351\235nnx\375\247\376\205~9\223\375\234\344\222\271d%\251\247\353)t\357\366\214\311\345\244\220\316\2444m\216\362\047\366\242\316\343x>\276\035\333\311\354\250p\266\363\026\rf\265\373\257\307\347.Z\323Q\376+\375:\261\327\034\2359;*~\231\314&\013I3-ts\335\317\273\353]\350\225{\017\373\237\365o\367i\177{\260>@U\014\353\203\253>\352\362\344\251Q\241\330y\024\177\201\0314G\305\013(\277\223\234E\203\250\373\244\327@wjpw\377\305pcs\270\371|\354\364\257\231\251\351\242I\354\322\220\334\032\336Z\031\314\343aaj\372B<\033/\304\277\247\367\272M\243\332\251v\232q>\256\306\315$\237T1\334|ZM\233\335\334^eT8\327\371#\251$\353\211\223.\244\177\366\234\376\374^\345]\201`B3]\212\346\010D-\236\301\230v\0227]I\351\250p%-\277+\234\356,ud|%\3360h\333\351\\Z\031\025\347\342\362\350@\262>*\236\353l\307\317\021\303Lp\246\363:\246\006\264\363\361t\374\"\231O\312\243\363\027\321s\224<\355\316v\027\272\273\375\313\203\331\301\325\201\273_\331\177>\\\177=|\375f\370\3467\035as\257\202\271\236<\337\331E\270\257\245\323\251\325\373\245_\301\303SS\047\213\235\345\370""\"&\226\033\025/\3412\203\245\177\320\273\326/\014r\203\213\203\346~~\377\361p\343\325\360\225\3616\265\334\243\377^\211O\024\367eo\271?\327\257\364_\016\312\203\212\201u8\365C\257\371\277T\266l\374\375\r\241\353\005\201";
-    PyObject *data = __Pyx_DecompressString(cstring, 1441, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1452 bytes) */
+static const char cstring[] = "x\332\255U\317o\023G\024\216\325$\0300\224\220\026\350\241hR\010\001\025\\LB\332\"\nrB\020A\202\306\004\220\240\207\325x\367\255=dwf\2753\233\330Q\253\346\350\343\036\367\270G\037}\364\321\307\034}\364\221?\241\177B\337\314\332!!\320JU-\355\316\354\274\037\363\336\367\276\367L\250\"\267\233DT\337\201\255\036\\W!\000qCZ\363\201\253\033\305{\344\3763\360E\330z\315`\207\010\227\334\267\005W\254\026\211H\022\312\035\342\260P\333}|\314\370X U\310\034p\016)\023\021\376\243\374\350\331\201\346\203\207\253\224s\241\010\225\222\3258Q\202\204@\235[\202{-\342\233 \2671\310u\276M=\346\020_8p\223@3@[t\265`/\350{\027\\\021\252\220\362\205\233\244\206\256\306\312\262N\003\300\253\010m2I\236\013\005D\325\021\230\325\226\252\013N\360\314\001\217U!\244\n\3606\035\037z\r\265\022\047\033k\033\267\226~Z2\321\206\240a\224DFU\333\303@Aj\320\252\021\363\024zW\255\000d\221\254\273\244%\"\302\001\343\302,\002\324;l\240\352\300\211\004\2457d\301\344L\025\023\334Bs\306k\013#\230\3306h\353\307\324\223P\244\216c\241\036\330\302\363\264LpY\244U\333a\222V=\000n\336M\365\003\246\356\010\277tg\261\030\264\2325\233\311L\344p\201\031\2724\362\024\261\254\020\234\310\006\313\"Nd\256\340\202\337\302\214\267\031\365Pj3\316\224e\361\310\017ZE\313\026!\024}\264c4\014i\213\270\224yYZ\314\017\020\353\303j\221OU\375\230\206\340@\234\220\356\350JC\223\004\010+x\240\351\047\301s\213\"\270iV,T\204\340\330\031\007\252@\220q\333\020\252\314\025%\033Y\2512\036\023,3\t\230\275\345!`\306\\\3514\377\213ud\0002Z\236\047l$\000\3112u\250\242\305OH3.i2d4\226\305\362\346\352\372\372\n\343\302G\004\037a\252\362\310G\361\000q\333DaY\037\213\221\014\0229\3609\005]|%\216\235Ax\364\310\026\021b\272\346y,\220LnB#\002n\203n\354\342\207\036\267\312\216\263j\024?\354\216\007xDv,\272CR\251 \260D`Y\033\255&>\217\260m\254\347H\304\027\340Z\326\210\332\3104d\225&\377\207M\r\024S\340\353\003G\333\340\317\215\270\255\327\332\370:\374e\014\322;\2372nV\341D\236\221q\352g+&\205?\344\273e\327\301\336\222\221\237}\215\274\350\255n\314l\027qSx""\260\326\370Xo\333pG\373hD\324\033\273\0357\311ql\306\007\320\324\037\210\316A(\362P\350\307Q\263\024H\235\013\223\272]D\204\023\003\260\207\263\352\232z\2169fU#\327\305O\331\3426\023\305\003mY\245\022\252\243\242\3336\325\371\"\207\301Blp\352\331P\245\366\226\241\201yAh\325\331x\207\236M\311pd(\311\374\"\206\257\212\007\343B7\250~\244\243\2412/\035g\326/\007\355\352\007\252\205\234\302\311\013\210\236\231\226\020\206\"tY\210\231\215\324\\\217\326\244\353\t\252\226\227\260\321p&\214f2c\216\031\001\214\243DW_f\257]\330\332\202\026Nx=\336\365X\347\032O\374[\360\2716\367\262\267\341\207\036|\243\317\200\342\245<0\363\007\303D\200\202\000\263\017D\200iXULw+\204\032&\013\241\036\020X\216\321\0004\375\253o\305\362\204J\023xDb\251\364cZZ\205\221\255\"\316t\374\243%\273\020\351\203\227D\001\016\007\310&\326\016\260Z]5w!\024r\227\325j\021\242by\264\205\327\376\272\227\033N\236j\177\037W\366r\357\047O\267K\355\2471\215er5\201\364n\0477\270\361s\357|\257\224\311~Ir\311l\262\222\324\322J\n\235{]cr)\311\247\323)M\033\303\311\023{Q\373q<\027/\306v23\314\237m\277C\203\031\355\376\273\321\271\213\326t8yY\277N\3545\206g\316\016\013\337$3\311|\322H\363\235\\\347\253N\245\003\335R\367Q\357\213\336b\217\366\266\373\225>\252bX\037]\365I\227\047O\r\363\205\366Z\3745f\320\030\026\316\243\374nr\026\r\242\316\323n\035\335\251\376\275\375W\203\027\233\203\315\227#\247\177MOL\025Lb\027\007\344\366\340\366J\177\016\017\363\023S\347\343\231x>\376=\275\337i\030\325\366j\273\021O\306\253q#\231LV1\334\311t5mtr{\345a\376\313\366\037I9\251$N:\237\376\331uzsx\370\355et}\362\\{\027\263\273\226N\245V\367I\357I\277\214\222;\213\350\377d\241\275\034_@g\271a\341\".\323\010\367\303\356\365\336\265~~?\267\177a\2771\330\250\014/]N\334\264\234V\366\312\357\363\004\361\231\356P\214\006q\255\306\323\230\342\016JWR:\314_IK\357\363\247\333Km\031_\211_\230\342\331\351lZ\036\026f\343\322\360@R\031\026\276lo\307/\261$\231\340L\373MLM\r\316\305S\361\253d.)\r\317]@\317Q\362\2543\323\231\357\354\366.\365g\372W\373\356~""y\377\345\240\362f\360\346\355\340\355o:\341\306`b\271K\377\275$\237\251\362\353\356ro\266W\356\275\356\227\372e\203\357`\342\307n\343\177)q\311\370\373\033\276\224\013Y";
+    PyObject *data = __Pyx_DecompressString(cstring, 1452, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1871 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aselfO.op,\003\002\323@u\313 \375c\376Cbe con\357vert\276#a P\364\245C\302\204\003 \344@ picSkl\256 B\002t\204! \0130\371u\267\"\352aalloc\372\376@ \344\003data.\360\013\020\306c\230\205\001\365\204\003s.AS\377CIIBinom\252\277 D\350\000s\000\n.\351&cf\352b__\017\r\212`st\370`\231_\013\023\371AtoF\013\216`e\375rY\013counts\377Ellipsis\377Sequence\372\325\206\001.\332\206\007_AddC\300$\002\000\007\217\017\017\n\215\016/\010st\377ep_op__P\373yx\001\000Dict_\377NextRef_\331_\324\204\004\347`__\251\205\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\207#+\000\336c3\001ma{in\003\002odulM\002\267nam\002\003ewT\001p\376~\000checksu\360T\000\n\001?\004\025\001type\333__\037\001un\262be_\313En \005v\267b\230\001qu\303alO\005\235\205\005\254N\267\205\006ex\036\314\001set_\203\005\277F\346\000\276\244/_test\321\001s\376\322\205\001outinea\343bc\330C\313B\372e_bu\377fferasyn\177cio.cor(\003\277sbaseb\342dc\253ca\354\001lC\000_\231 t\377raceback|\202b\207ber_hi\002\005\373lo\232cdists/im._\243@.\246\207\006\235\206\001\346\241\206\001sd\247!\000\002_is""y_\260\213\003\246\206\006mpty\321`\177odeenum\251\211\002\377errorfir\374\327\000\317\206\004flagsf\377loat64fo\357rmat\215\212\004iid\177indexin\027\000\372\372As\000\002izekk\237eymem\333\212\001\323\212\001n\276\327Andimn;\001lb\000\003_\234a\243\211\001\010\004par\000\273np\242\210\002obj\314 p\375p\373\000popraw\377_blockre\355g\352\000er\344\207\001set\364\372\210\004\207\213\002ss\000star\371t\275\204\001\276\204\004stops\377tructuni\304\266\001\000\004_f\002\266`\332 up\357date\246\210\003wei\377ghtxzero\377sziggura\337t_layn\000O\200\377\001\330\004\n\210+\220Q\377\200\001\340\004\013\2101\210\377J\220a\220s\230$\230\377e\2405\250\001\320)9\357\270\022\2701\026\003=\230\001\377\230\023\230B\230g\240Q\337\240e\250:\260.\002\030\230\377\010\240\006\240a\240q\330\377\004\007\200u\210F\220!\377\2203\220c\230\021\330\010W\016\210j.\000\021[\001\"\021\004}f;\000a\330\004\036\230\002\000\377\007\200q\330\r\016\330\014\377\031\230\021\230%\230q\240\377\010\250\001\250\024\250Q\250\377e\2601\260D\270\003\270\3773\270a\270v\300Q\300\260-\000\224\000\232\001`\010\n\210@\020\t\377\n\330\010\014\210E\220\025\336\277\000q\330\014\022\210\0005\230}\016\231\000u\250J\260hL\000\377t\300:\310U\320RS\357\320ST\330\350\001\200\001\360\337\006\000\005\014\210\325\001\027\320\177 0\3200B\300!\022\000\377\010\000\005\022\220\021\220%\277\220|\240<\250q&\002\210\377C\210q\220\004\220C\220\337q\230\004\230C\254\000\004\240\377C\240q\250\001\200A\330\377\010\017\210}\230A\230Q\377\230d\240%\240\177\260d\177\270!\200A\340\010 \316\000\347\006\250a<\000\206 b\220\006\376\323 w\230f\240B\240a\377\330\010#\2401\340\010\013\377\2104\210s\220#\220R\376\351\"c\240\023\240A\330\014\357\023\2201\330\021\006Q\330\014\237\017\210v\220T\312 \023\003\r\357\210Y\220a\260\"\020\220\005\377\220U\230!\2301\330\020\375\026\255@u\230M\250\021\250\377%\250z\270\030\300\021\300\377$\300f\310A\310T\320\377QY\320YZ\320Z[\356\236\001q\200A\351\000\t\020\210\375z\354 &\240\005\240_\260\367H\270A\022\000""\n\000\t\014\357\2106\220\026\326\000\001\330\014\365\027\335\000\006\370@?\260&\270\377\010\300\001\300\026\300q\310\377\004\310F\320RX\320X~I\002\0006\260a\340\004\352=\375\004\307SV\2606\270\023\270\177A\270V\3001\300A\375\"\237\320\0007\260q.\037\267\202 1\000\315B";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1871, 2628);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1884 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aselfO.op,\003\002\323@u\313 \375c\376Cbe con\357vert\276#a P\364\245C\302\204\003 \344@ picSkl\256 B\002t\204! \0130\371u\267\"\352aalloc\372\376@ \344\003data.\360\013\020\306c\230\205\001\365\204\003s.AS\377CIIBinom\252\277 D\350\000s\000\n.\351&cf\352b__\017\r\212`st\370`\231_\013\023\371AtoF\013\216`e\375rY\013counts\377Ellipsis\377Sequence\372\325\206\001.\332\206\007_AddC\300$\002\000\007\217\017\017\n\215\016/\010st\377ep_op__P\373yx\001\000Dict_\377NextRef_\331_\324\204\004\347`__\251\205\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\207#+\000\336c3\001ma{in\003\002odulM\002\267nam\002\003ewT\001p\376~\000checksu\360T\000\n\001?\004\025\001type\333__\037\001un\262be_\313En \005v\267b\230\001qu\303alO\005\235\205\005\254N\267\205\006ex\036\314\001set_\203\005\277F\346\000\276\244/_test\321\001s\376\322\205\001outinea\343bc\330C\313B\372e_bu\377fferasyn\177cio.cor(\003\277sbaseb\342dc\253ca\354\001lC\000_\231 t\377raceback|\202b\207ber_hi\002\005\373lo\232cdists/im._\243@.\246\207\006\235\206\001\346\241\206\001sd\247!\000\002_is""y_\260\213\003\246\206\006mpty\321`\177odeenum\251\211\002\377errorfir\374\327\000\317\206\004flagsf\377loat64fo\357rmat\215\212\004iid\177indexin\027\000\372\372As\000\002izekk\237eymem\333\212\001\323\212\001n\276\327Andimn;\001lb\000\003_\234a\243\211\001\010\004par\000\273np\242\210\002obj\314 p\375p\373\000popraw\377_blockre\355g\352\000er\344\207\001set\364\372\210\004\207\213\002ss\000staryt\275\204\001\276\204\004stop\314\206\004\377tructuni\304\274\001\000\004_l\002\274`\340 up\357date\254\210\003wei\377ghtxzero\377sziggura\337t_layt\000O\200\377\001\330\004\n\210+\220Q\377\200\001\340\004\013\2101\210\377J\220a\220s\230$\230\377e\2405\250\001\320)9\357\270\022\2701\026\003=\230\001\377\230\023\230B\230g\240Q\337\240e\250:\260.\002\030\230\377\010\240\006\240a\240q\330\377\004\007\200u\210F\220!\377\2203\220c\230\021\330\010W\016\210j.\000\021[\001\"\021\004}f;\000a\330\004\036\230\002\000\377\007\200q\330\r\016\330\014\377\031\230\021\230%\230q\240\377\010\250\001\250\024\250Q\250\377e\2601\260D\270\003\270\3773\270a\270v\300Q\300\260-\000\224\000\232\001`\010\n\210@\020\t\377\n\330\010\014\210E\220\025\336\277\000q\330\014\022\210\0005\230}\016\231\000u\250J\260hL\000\377t\300:\310U\320RS\357\320ST\330\350\001\200\001\360\337\006\000\005\014\210\325\001\027\320\177 0\3200B\300!\022\000\377\010\000\005\022\220\021\220%\277\220|\240<\250q&\002\210\377C\210q\220\004\220C\220\337q\230\004\230C\254\000\004\240\377C\240q\250\001\200A\330\377\010\017\210}\230A\230Q\377\230d\240%\240\177\260d\333\270!\022\000\035\036X\000\t\020\373\210z\333\000&\240\005\240_\277\260H\270H\300A,\0002\3773\360\010\000\t\014\2106{\220\026J\000\001\330\014\027Q\000\375\006\354 ?\260(\270&\300\377\010\310\001\310\026\310q\320\377PQ\330\030\036\230f\240\377A\240Q\200A\340\010 \316\235 \006\250a\213\000\325 b\220\365\006\242@w\033\000B\240a\330\377\010#\2401\340\010\013\210\1774\210s\220#\220R\270B\377c\240\023\240A\330\014\023\367\2201\330\021\006Q\330\014\017\317\210v\220T\231@\023""\003\r\210\367Y\220a\377\"\020\220\005\220\377U\230!\2301\330\020\026\376\374@u\230M\250\021\250%\377\250z\270\030\300\021\300$\377\300f\310A\310T\320Q\177Y\320YZ\320Z[\355\001\377q\320\0006\260a\340\004\372\363=\004\320SV\2606\270\023\377\270A\270V\3001\300A>\206B\320\0007\260q.\037\300\202 \0011\326B";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1884, 2643);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2628 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.op,self.values cannot be converted to a Python object for picklingself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.adderBinomialDraws.countsEllipsisSequenceView.MemoryView_AddCounts_AddCounts.__reduce_cython___AddCounts.__setstate_cython___AddCounts.step_op__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toadderallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_functionnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstep_opstopstructuniformuniform_pairsunpackupdatevaluesweightxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a\220s""\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\006\000\005\014\210=\230\001\230\027\320 0\3200B\300!\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\330\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\200A\360\006\000\t\020\210z\230\021\230&\240\005\240_\260H\270A\200A\360\n\000\t\014\2106\220\026\220q\230\001\330\014\027\220q\230\006\230e\240?\260&\270\010\300\001\300\026\300q\310\004\310F\320RX\320XY\320YZ\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t""\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2643 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.op,self.values cannot be converted to a Python object for picklingself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.adderBinomialDraws.countsEllipsisSequenceView.MemoryView_AddCounts_AddCounts.__reduce_cython___AddCounts.__setstate_cython___AddCounts.step_op__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toadderallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_functionnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstep_opstopstridestructuniformuniform_pairsunpackupdatevaluesweightxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a""\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\006\000\005\014\210=\230\001\230\027\320 0\3200B\300!\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\330\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\330\035\036\360\006\000\t\020\210z\230\021\230&\240\005\240_\260H\270H\300A\200A\33023\360\010\000\t\014\2106\220\026\220q\230\001\330\014\027\220q\230\006\230e\240?\260(\270&\300\010\310\001\310\026\310q\320PQ\330\030\036\230f\240A\240Q\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203""\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 144; i++) {
+    for (int i = 0; i < 145; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 32) PyUnicode_InternInPlace(&string);
@@ -30462,8 +30620,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 144; i < 158; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-144].length;
+    for (int i = 145; i < 159; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-145].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -30473,14 +30631,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 158; i++) {
+    for (Py_ssize_t i = 0; i < 159; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 144;
+      PyObject **table = stringtab + 145;
       for (Py_ssize_t i=0; i<14; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -30504,17 +30662,17 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
   }
   {
     PyObject **numbertab = __pyx_mstate->__pyx_number_tab + 0;
-    int8_t const cint_constants_1[] = {0,-1};
+    int8_t const cint_constants_1[] = {0,-1,1};
     int32_t const cint_constants_4[] = {136983863L};
-    for (int i = 0; i < 3; i++) {
-      numbertab[i] = PyLong_FromLong((i < 2 ? cint_constants_1[i - 0] : cint_constants_4[i - 2]));
+    for (int i = 0; i < 4; i++) {
+      numbertab[i] = PyLong_FromLong((i < 3 ? cint_constants_1[i - 0] : cint_constants_4[i - 3]));
       if (unlikely(!numbertab[i])) __PYX_ERR(0, 1, __pyx_L1_error)
     }
   }
   #if CYTHON_IMMORTAL_CONSTANTS
   {
     PyObject **table = __pyx_mstate->__pyx_number_tab;
-    for (Py_ssize_t i=0; i<3; ++i) {
+    for (Py_ssize_t i=0; i<4; ++i) {
       #if PY_VERSION_HEX >= 0x030F0000
       PyUnstable_SetImmortal(table[i]);
       #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -30608,14 +30766,14 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 310};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A_6_q_q_e_q_FRXXYYZ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 310};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
+    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 318};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 319};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
+    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HHA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
@@ -30628,7 +30786,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 392};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 401};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
@@ -30643,7 +30801,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 403};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 412};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
     __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }

@@ -308,21 +308,24 @@ cdef class BinomialDraws:
         return out
 
     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,
-               double[::1] values):
-        """``values[k] += weight * count`` of element ``first_element + k``:
-        the counts of `counts` for a contiguous range of elements, added in
-        place (PoissonInput's step, without temporaries)."""
+               double[::1] values, int64_t stride=1):
+        """``values[k] += weight * count`` of element ``first_element +
+        stride*k``: the counts of `counts` for a rank's share of elements,
+        added in place (PoissonInput's step, without temporaries)."""
         if values.shape[0]:
-            _add_counts(self, key, first_element, draw, weight, &values[0], values.shape[0])
+            _add_counts(self, key, first_element, stride, draw, weight, &values[0],
+                        values.shape[0])
 
-    def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values):
+    def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,
+              int64_t stride=1):
         """`add_to` at every step (draw = the step) as an operation of the
         compiled step loop (the PoissonInput's events)."""
-        return _AddCounts(self, key, first_element, weight, values)
+        return _AddCounts(self, key, first_element, stride, weight, values)
 
 
-cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, uint64_t draw,
-                      double weight, double* values, Py_ssize_t count) noexcept:
+cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,
+                      uint64_t draw, double weight, double* values,
+                      Py_ssize_t count) noexcept:
     cdef Py_ssize_t k
     cdef BlockCache cache
     cdef uint64_t element = <uint64_t>first_element
@@ -337,6 +340,11 @@ cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, u
         return
     cache.block = 0xFFFFFFFFFFFFFFFF
     with nogil:
+        if stride != 1:  # every stride-th element: one at a time
+            for k in range(count):
+                values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
+                                                    &self.table, &cache)
+            return
         if self.table.normal_approx:
             for k in range(count):
                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
@@ -374,15 +382,16 @@ cdef class _AddCounts:
     cdef StepOp op
     cdef BinomialDraws draws
     cdef uint64_t key
-    cdef int64_t first_element
+    cdef int64_t first_element, stride
     cdef double weight
     cdef double* values
     cdef Py_ssize_t count
     cdef object keep_alive
 
-    def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element, double weight,
-                 double[::1] values):
+    def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,
+                 int64_t stride, double weight, double[::1] values):
         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
+        self.stride = stride
         self.count = values.shape[0]
         self.values = &values[0] if self.count else NULL
         self.keep_alive = values
@@ -395,8 +404,8 @@ cdef class _AddCounts:
 
 cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
     cdef _AddCounts self = <_AddCounts>state
-    _add_counts(self.draws, self.key, self.first_element, <uint64_t>step, self.weight,
-                self.values, self.count)
+    _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
+                self.weight, self.values, self.count)
     return 0
 
 

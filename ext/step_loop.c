@@ -2133,7 +2133,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 typedef struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 
-/* "ext/step_loop.pyx":476
+/* "ext/step_loop.pyx":483
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -2309,6 +2309,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
   struct __pyx_obj_7distsim_4_ext_9step_loop_Operation __pyx_base;
   __pyx_t_7step_op_SpikeSlot **slots;
   int64_t *offsets;
+  int64_t *strides;
   Py_ssize_t n_slots;
   __pyx_t_7step_op_Exchange *exchanger;
   __pyx_t_7step_op_Deliverer *deliverer;
@@ -2332,7 +2333,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
 };
 
 
-/* "ext/step_loop.pyx":488
+/* "ext/step_loop.pyx":495
  * 
  * 
  * cdef class StepLoop:             # <<<<<<<<<<<<<<
@@ -2348,7 +2349,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop {
 };
 
 
-/* "ext/step_loop.pyx":542
+/* "ext/step_loop.pyx":549
  * 
  * 
  * cdef class RecordState(Operation):             # <<<<<<<<<<<<<<
@@ -4307,7 +4308,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_exchanger, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush); /* proto */
+static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_strides, PyObject *__pyx_v_exchanger, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush); /* proto */
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, int64_t __pyx_v_first, int64_t __pyx_v_stop, int64_t __pyx_v_window_steps, PyObject *__pyx_v_next_flush, PyObject *__pyx_v_flush_steps, int64_t __pyx_v_batch_steps, int64_t __pyx_v_unrecorded_first); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchanged(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self); /* proto */
@@ -4884,7 +4885,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[35];
-    PyObject *__pyx_string_tab[229];
+    PyObject *__pyx_string_tab[230];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -5137,32 +5138,33 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_step_op __pyx_string_tab[200]
 #define __pyx_n_u_steps __pyx_string_tab[201]
 #define __pyx_n_u_stop __pyx_string_tab[202]
-#define __pyx_n_u_struct __pyx_string_tab[203]
-#define __pyx_n_u_t __pyx_string_tab[204]
-#define __pyx_n_u_take __pyx_string_tab[205]
-#define __pyx_n_u_take_exchanged __pyx_string_tab[206]
-#define __pyx_n_u_target __pyx_string_tab[207]
-#define __pyx_n_u_timestep __pyx_string_tab[208]
-#define __pyx_n_u_unpack __pyx_string_tab[209]
-#define __pyx_n_u_unrecorded_first __pyx_string_tab[210]
-#define __pyx_n_u_update __pyx_string_tab[211]
-#define __pyx_n_u_value __pyx_string_tab[212]
-#define __pyx_n_u_values __pyx_string_tab[213]
-#define __pyx_n_u_width __pyx_string_tab[214]
-#define __pyx_n_u_window __pyx_string_tab[215]
-#define __pyx_n_u_window_steps __pyx_string_tab[216]
-#define __pyx_n_u_x __pyx_string_tab[217]
-#define __pyx_n_b_O __pyx_string_tab[218]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[219]
-#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[220]
-#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[221]
-#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[222]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[223]
-#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[224]
-#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[225]
-#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[226]
-#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[227]
-#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[228]
+#define __pyx_n_u_strides __pyx_string_tab[203]
+#define __pyx_n_u_struct __pyx_string_tab[204]
+#define __pyx_n_u_t __pyx_string_tab[205]
+#define __pyx_n_u_take __pyx_string_tab[206]
+#define __pyx_n_u_take_exchanged __pyx_string_tab[207]
+#define __pyx_n_u_target __pyx_string_tab[208]
+#define __pyx_n_u_timestep __pyx_string_tab[209]
+#define __pyx_n_u_unpack __pyx_string_tab[210]
+#define __pyx_n_u_unrecorded_first __pyx_string_tab[211]
+#define __pyx_n_u_update __pyx_string_tab[212]
+#define __pyx_n_u_value __pyx_string_tab[213]
+#define __pyx_n_u_values __pyx_string_tab[214]
+#define __pyx_n_u_width __pyx_string_tab[215]
+#define __pyx_n_u_window __pyx_string_tab[216]
+#define __pyx_n_u_window_steps __pyx_string_tab[217]
+#define __pyx_n_u_x __pyx_string_tab[218]
+#define __pyx_n_b_O __pyx_string_tab[219]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[220]
+#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[221]
+#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[222]
+#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[223]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[224]
+#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[225]
+#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[226]
+#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[227]
+#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[228]
+#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[229]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -5236,7 +5238,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<35; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<229; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<230; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -5316,7 +5318,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<35; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<229; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<230; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -28181,11 +28183,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":374
+/* "ext/step_loop.pyx":378
  *     cdef public bint paused
  * 
- *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
- *                  record, flush):
+ *     def __init__(self, list slots, list offsets, list strides, exchanger, deliverer,             # <<<<<<<<<<<<<<
+ *                  list sinks, exchange, record, flush):
  *         cdef Py_ssize_t k
 */
 
@@ -28206,6 +28208,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 ) {
   PyObject *__pyx_v_slots = 0;
   PyObject *__pyx_v_offsets = 0;
+  PyObject *__pyx_v_strides = 0;
   PyObject *__pyx_v_exchanger = 0;
   PyObject *__pyx_v_deliverer = 0;
   PyObject *__pyx_v_sinks = 0;
@@ -28216,7 +28219,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[8] = {0,0,0,0,0,0,0,0};
+  PyObject* values[9] = {0,0,0,0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -28232,83 +28235,90 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_exchanger,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_strides,&__pyx_mstate_global->__pyx_n_u_exchanger,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 374, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 378, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  9:
+        values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 378, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 374, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 378, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 374, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 8; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, i); __PYX_ERR(0, 374, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 378, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 9; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 9, 9, i); __PYX_ERR(0, 378, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 8)) {
+    } else if (unlikely(__pyx_nargs != 9)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 378, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 374, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 378, __pyx_L3_error)
+      values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 378, __pyx_L3_error)
     }
     __pyx_v_slots = ((PyObject*)values[0]);
     __pyx_v_offsets = ((PyObject*)values[1]);
-    __pyx_v_exchanger = values[2];
-    __pyx_v_deliverer = values[3];
-    __pyx_v_sinks = ((PyObject*)values[4]);
-    __pyx_v_exchange = values[5];
-    __pyx_v_record = values[6];
-    __pyx_v_flush = values[7];
+    __pyx_v_strides = ((PyObject*)values[2]);
+    __pyx_v_exchanger = values[3];
+    __pyx_v_deliverer = values[4];
+    __pyx_v_sinks = ((PyObject*)values[5]);
+    __pyx_v_exchange = values[6];
+    __pyx_v_record = values[7];
+    __pyx_v_flush = values[8];
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 8, 8, __pyx_nargs); __PYX_ERR(0, 374, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 9, 9, __pyx_nargs); __PYX_ERR(0, 378, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28319,10 +28329,11 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 374, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 374, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 374, __pyx_L1_error)
-  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_exchanger, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 378, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 378, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_strides), (&PyList_Type), 1, "strides", 1))) __PYX_ERR(0, 378, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_strides, __pyx_v_exchanger, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
 
   /* function exit code */
   goto __pyx_L0;
@@ -28341,7 +28352,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_exchanger, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush) {
+static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self, PyObject *__pyx_v_slots, PyObject *__pyx_v_offsets, PyObject *__pyx_v_strides, PyObject *__pyx_v_exchanger, PyObject *__pyx_v_deliverer, PyObject *__pyx_v_sinks, PyObject *__pyx_v_exchange, PyObject *__pyx_v_record, PyObject *__pyx_v_flush) {
   Py_ssize_t __pyx_v_k;
   int __pyx_r;
   __Pyx_RefNannyDeclarations
@@ -28364,8 +28375,8 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":377
- *                  record, flush):
+  /* "ext/step_loop.pyx":381
+ *                  list sinks, exchange, record, flush):
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)             # <<<<<<<<<<<<<<
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
@@ -28373,17 +28384,17 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_slots == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 377, __pyx_L1_error)
+    __PYX_ERR(0, 381, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 377, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 381, __pyx_L1_error)
   __pyx_v_self->n_slots = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":378
+  /* "ext/step_loop.pyx":382
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))             # <<<<<<<<<<<<<<
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
- *         if self.slots == NULL or self.offsets == NULL:
+ *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
 */
 
   __pyx_t_1 = __pyx_v_self->n_slots;
@@ -28402,12 +28413,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->slots = ((__pyx_t_7step_op_SpikeSlot **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_SpikeSlot *)))));
 
 
-  /* "ext/step_loop.pyx":379
+  /* "ext/step_loop.pyx":383
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
- *         if self.slots == NULL or self.offsets == NULL:
- *             raise MemoryError()
+ *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
+ *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
 */
 
   __pyx_t_3 = __pyx_v_self->n_slots;
@@ -28426,10 +28437,34 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->offsets = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":380
+  /* "ext/step_loop.pyx":384
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
- *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
+ *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
+ *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
+ *             raise MemoryError()
+*/
+
+  __pyx_t_1 = __pyx_v_self->n_slots;
+
+  __pyx_t_2 = 1;
+  __pyx_t_4 = (__pyx_t_1 > __pyx_t_2);
+
+  if (__pyx_t_4) {
+
+    __pyx_t_3 = __pyx_t_1;
+  } else {
+
+    __pyx_t_3 = __pyx_t_2;
+  }
+
+  __pyx_v_self->strides = ((int64_t *)malloc((__pyx_t_3 * (sizeof(int64_t)))));
+
+
+  /* "ext/step_loop.pyx":385
+ *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
+ *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
+ *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:             # <<<<<<<<<<<<<<
  *             raise MemoryError()
  *         for k in range(self.n_slots):
 */
@@ -28445,6 +28480,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   }
   __pyx_t_5 = (__pyx_v_self->offsets == NULL);
 
+  if (!__pyx_t_5) {
+
+  } else {
+
+    __pyx_t_4 = __pyx_t_5;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_5 = (__pyx_v_self->strides == NULL);
+
 
   __pyx_t_4 = __pyx_t_5;
 
@@ -28452,77 +28497,92 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":381
- *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
- *         if self.slots == NULL or self.offsets == NULL:
+    /* "ext/step_loop.pyx":386
+ *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
+ *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 381, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 386, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":380
- *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
+    /* "ext/step_loop.pyx":385
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
- *         if self.slots == NULL or self.offsets == NULL:             # <<<<<<<<<<<<<<
+ *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
+ *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:             # <<<<<<<<<<<<<<
  *             raise MemoryError()
  *         for k in range(self.n_slots):
 */
   }
 
-  /* "ext/step_loop.pyx":382
- *         if self.slots == NULL or self.offsets == NULL:
+  /* "ext/step_loop.pyx":387
+ *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
 */
 
-  __pyx_t_1 = __pyx_v_self->n_slots;
-  __pyx_t_3 = __pyx_t_1;
+  __pyx_t_3 = __pyx_v_self->n_slots;
+  __pyx_t_1 = __pyx_t_3;
 
-  for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_3; __pyx_t_6+=1) {
+  for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":383
+    /* "ext/step_loop.pyx":388
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])             # <<<<<<<<<<<<<<
  *             self.offsets[k] = offsets[k]
- *         self.exchanger = NULL if exchanger is None else \
+ *             self.strides[k] = strides[k]
 */
     if (unlikely(__pyx_v_slots == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 383, __pyx_L1_error)
+      __PYX_ERR(0, 388, __pyx_L1_error)
     }
-    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 383, __pyx_L1_error)
+    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 388, __pyx_L1_error)
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 383, __pyx_L1_error)
+    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 388, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->slots[__pyx_v_k]) = __pyx_t_8;
 
 
-    /* "ext/step_loop.pyx":384
+    /* "ext/step_loop.pyx":389
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]             # <<<<<<<<<<<<<<
+ *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \
- *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
 */
     if (unlikely(__pyx_v_offsets == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 384, __pyx_L1_error)
+      __PYX_ERR(0, 389, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 389, __pyx_L1_error)
     (__pyx_v_self->offsets[__pyx_v_k]) = __pyx_t_9;
+
+
+    /* "ext/step_loop.pyx":390
+ *             self.slots[k] = _slot_of(<Spikes?>slots[k])
+ *             self.offsets[k] = offsets[k]
+ *             self.strides[k] = strides[k]             # <<<<<<<<<<<<<<
+ *         self.exchanger = NULL if exchanger is None else \
+ *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
+*/
+    if (unlikely(__pyx_v_strides == Py_None)) {
+      PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
+      __PYX_ERR(0, 390, __pyx_L1_error)
+    }
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_strides, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 390, __pyx_L1_error)
+    (__pyx_v_self->strides[__pyx_v_k]) = __pyx_t_9;
 
   }
 
 
-  /* "ext/step_loop.pyx":385
- *             self.slots[k] = _slot_of(<Spikes?>slots[k])
+  /* "ext/step_loop.pyx":391
  *             self.offsets[k] = offsets[k]
+ *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
@@ -28533,41 +28593,41 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     __pyx_t_10 = NULL;
   } else {
 
-    /* "ext/step_loop.pyx":386
- *             self.offsets[k] = offsets[k]
+    /* "ext/step_loop.pyx":392
+ *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
 */
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 386, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 392, __pyx_L1_error)
 
     __pyx_t_10 = ((__pyx_t_7step_op_Exchange *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":385
- *             self.slots[k] = _slot_of(<Spikes?>slots[k])
+  /* "ext/step_loop.pyx":391
  *             self.offsets[k] = offsets[k]
+ *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
 */
   __pyx_v_self->exchanger = __pyx_t_10;
 
-  /* "ext/step_loop.pyx":387
+  /* "ext/step_loop.pyx":393
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
 */
-  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 387, __pyx_L1_error)
+  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 393, __pyx_L1_error)
   __pyx_v_self->deliverer = ((__pyx_t_7step_op_Deliverer *)__pyx_t_10);
 
 
-  /* "ext/step_loop.pyx":388
+  /* "ext/step_loop.pyx":394
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)             # <<<<<<<<<<<<<<
@@ -28576,12 +28636,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_sinks == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 388, __pyx_L1_error)
+    __PYX_ERR(0, 394, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 388, __pyx_L1_error)
-  __pyx_v_self->n_sinks = __pyx_t_1;
+  __pyx_t_3 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 394, __pyx_L1_error)
+  __pyx_v_self->n_sinks = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":389
+  /* "ext/step_loop.pyx":395
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))             # <<<<<<<<<<<<<<
@@ -28589,23 +28649,23 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
  *             raise MemoryError()
 */
 
-  __pyx_t_1 = __pyx_v_self->n_sinks;
+  __pyx_t_3 = __pyx_v_self->n_sinks;
 
   __pyx_t_2 = 1;
-  __pyx_t_4 = (__pyx_t_1 > __pyx_t_2);
+  __pyx_t_4 = (__pyx_t_3 > __pyx_t_2);
 
   if (__pyx_t_4) {
 
-    __pyx_t_3 = __pyx_t_1;
+    __pyx_t_1 = __pyx_t_3;
   } else {
 
-    __pyx_t_3 = __pyx_t_2;
+    __pyx_t_1 = __pyx_t_2;
   }
 
-  __pyx_v_self->sinks = ((__pyx_t_7step_op_EventSink **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_EventSink *)))));
+  __pyx_v_self->sinks = ((__pyx_t_7step_op_EventSink **)malloc((__pyx_t_1 * (sizeof(__pyx_t_7step_op_EventSink *)))));
 
 
-  /* "ext/step_loop.pyx":390
+  /* "ext/step_loop.pyx":396
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -28617,16 +28677,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":391
+    /* "ext/step_loop.pyx":397
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 391, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 397, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":390
+    /* "ext/step_loop.pyx":396
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -28635,7 +28695,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":392
+  /* "ext/step_loop.pyx":398
  *         if self.sinks == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -28643,13 +28703,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
 */
 
-  __pyx_t_3 = __pyx_v_self->n_sinks;
-  __pyx_t_1 = __pyx_t_3;
+  __pyx_t_1 = __pyx_v_self->n_sinks;
+  __pyx_t_3 = __pyx_t_1;
 
-  for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
+  for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_3; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":393
+    /* "ext/step_loop.pyx":399
  *             raise MemoryError()
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())             # <<<<<<<<<<<<<<
@@ -28658,18 +28718,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_sinks == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 393, __pyx_L1_error)
+      __PYX_ERR(0, 399, __pyx_L1_error)
     }
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_sinks, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 393, __pyx_L1_error)
+    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 399, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->sinks[__pyx_v_k]) = ((__pyx_t_7step_op_EventSink *)__pyx_t_10);
 
   }
 
 
-  /* "ext/step_loop.pyx":394
+  /* "ext/step_loop.pyx":400
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()             # <<<<<<<<<<<<<<
@@ -28682,7 +28742,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_12, NULL};
     __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 394, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 400, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_7);
   }
   __pyx_t_14 = NULL;
@@ -28691,7 +28751,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_14, NULL};
     __pyx_t_12 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
-    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 394, __pyx_L1_error)
+    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 400, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_12);
   }
   __Pyx_GIVEREF((PyObject *)__pyx_t_7);
@@ -28703,7 +28763,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->exchanged, ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/step_loop.pyx":395
+  /* "ext/step_loop.pyx":401
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush             # <<<<<<<<<<<<<<
@@ -28729,33 +28789,33 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->flush, __pyx_t_14);
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":396
+  /* "ext/step_loop.pyx":402
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)             # <<<<<<<<<<<<<<
  *         self.paused = False
  *         self.op.run = _spike_window
 */
-  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 396, __pyx_L1_error)
+  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 402, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_INCREF(__pyx_v_slots);
   __Pyx_GIVEREF(__pyx_v_slots);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_exchanger);
   __Pyx_GIVEREF(__pyx_v_exchanger);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_deliverer);
   __Pyx_GIVEREF(__pyx_v_deliverer);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_sinks);
   __Pyx_GIVEREF(__pyx_v_sinks);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 396, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":397
+  /* "ext/step_loop.pyx":403
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False             # <<<<<<<<<<<<<<
@@ -28764,7 +28824,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->paused = 0;
 
-  /* "ext/step_loop.pyx":398
+  /* "ext/step_loop.pyx":404
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False
  *         self.op.run = _spike_window             # <<<<<<<<<<<<<<
@@ -28773,7 +28833,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__spike_window;
 
-  /* "ext/step_loop.pyx":399
+  /* "ext/step_loop.pyx":405
  *         self.paused = False
  *         self.op.run = _spike_window
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -28782,11 +28842,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":374
+  /* "ext/step_loop.pyx":378
  *     cdef public bint paused
  * 
- *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,             # <<<<<<<<<<<<<<
- *                  record, flush):
+ *     def __init__(self, list slots, list offsets, list strides, exchanger, deliverer,             # <<<<<<<<<<<<<<
+ *                  list sinks, exchange, record, flush):
  *         cdef Py_ssize_t k
 */
 
@@ -28806,7 +28866,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":401
+/* "ext/step_loop.pyx":407
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -28829,34 +28889,43 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13SpikeWindowOp_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":402
+  /* "ext/step_loop.pyx":408
  * 
  *     def __dealloc__(self):
  *         free(self.slots)             # <<<<<<<<<<<<<<
  *         free(self.offsets)
- *         free(self.sinks)
+ *         free(self.strides)
 */
   free(__pyx_v_self->slots);
 
-  /* "ext/step_loop.pyx":403
+  /* "ext/step_loop.pyx":409
  *     def __dealloc__(self):
  *         free(self.slots)
  *         free(self.offsets)             # <<<<<<<<<<<<<<
+ *         free(self.strides)
  *         free(self.sinks)
- * 
 */
   free(__pyx_v_self->offsets);
 
-  /* "ext/step_loop.pyx":404
+  /* "ext/step_loop.pyx":410
  *         free(self.slots)
  *         free(self.offsets)
+ *         free(self.strides)             # <<<<<<<<<<<<<<
+ *         free(self.sinks)
+ * 
+*/
+  free(__pyx_v_self->strides);
+
+  /* "ext/step_loop.pyx":411
+ *         free(self.offsets)
+ *         free(self.strides)
  *         free(self.sinks)             # <<<<<<<<<<<<<<
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,
 */
   free(__pyx_v_self->sinks);
 
-  /* "ext/step_loop.pyx":401
+  /* "ext/step_loop.pyx":407
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -28868,7 +28937,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 
 }
 
-/* "ext/step_loop.pyx":406
+/* "ext/step_loop.pyx":413
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -28922,74 +28991,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_window_steps,&__pyx_mstate_global->__pyx_n_u_next_flush,&__pyx_mstate_global->__pyx_n_u_flush_steps,&__pyx_mstate_global->__pyx_n_u_batch_steps,&__pyx_mstate_global->__pyx_n_u_unrecorded_first,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 406, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 413, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 406, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 413, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 413, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 406, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 413, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 413, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 413, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 413, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 413, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 413, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 413, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 406, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 413, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L3_error)
-    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 413, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 413, __pyx_L3_error)
+    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 413, __pyx_L3_error)
     __pyx_v_next_flush = values[3];
     __pyx_v_flush_steps = values[4];
-    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 407, __pyx_L3_error)
-    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 407, __pyx_L3_error)
+    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 414, __pyx_L3_error)
+    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 414, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 406, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 413, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29027,7 +29096,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("begin", 0);
 
-  /* "ext/step_loop.pyx":409
+  /* "ext/step_loop.pyx":416
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps             # <<<<<<<<<<<<<<
@@ -29044,7 +29113,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->stop = __pyx_t_2;
   __pyx_v_self->window_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":410
+  /* "ext/step_loop.pyx":417
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush             # <<<<<<<<<<<<<<
@@ -29056,13 +29125,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = -1L;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 410, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 417, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->next_flush = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":411
+  /* "ext/step_loop.pyx":418
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps             # <<<<<<<<<<<<<<
@@ -29074,13 +29143,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = 0;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 411, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 418, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->flush_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":412
+  /* "ext/step_loop.pyx":419
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first             # <<<<<<<<<<<<<<
@@ -29094,7 +29163,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->batch_steps = __pyx_t_3;
   __pyx_v_self->unrecorded_first = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":413
+  /* "ext/step_loop.pyx":420
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop             # <<<<<<<<<<<<<<
@@ -29103,7 +29172,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->pause_at = __pyx_v_stop;
 
-  /* "ext/step_loop.pyx":414
+  /* "ext/step_loop.pyx":421
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop
  *         self.collected.n = 0             # <<<<<<<<<<<<<<
@@ -29112,7 +29181,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->collected->n = 0;
 
-  /* "ext/step_loop.pyx":406
+  /* "ext/step_loop.pyx":413
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -29132,7 +29201,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":416
+/* "ext/step_loop.pyx":423
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -29196,14 +29265,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_exchanged", 0);
 
-  /* "ext/step_loop.pyx":419
+  /* "ext/step_loop.pyx":426
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()             # <<<<<<<<<<<<<<
  *         self.exchanged.n = 0
  *         return ids, steps
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 419, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 426, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   if (likely(__pyx_t_1 != Py_None)) {
     PyObject* sequence = __pyx_t_1;
@@ -29211,7 +29280,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     if (unlikely(size != 2)) {
       if (size > 2) __Pyx_RaiseTooManyValuesError(2);
       else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-      __PYX_ERR(0, 419, __pyx_L1_error)
+      __PYX_ERR(0, 426, __pyx_L1_error)
     }
     #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
     __pyx_t_2 = PyTuple_GET_ITEM(sequence, 0);
@@ -29219,21 +29288,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     __pyx_t_3 = PyTuple_GET_ITEM(sequence, 1);
     __Pyx_INCREF(__pyx_t_3);
     #else
-    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 419, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 426, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 419, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 426, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     #endif
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   } else {
-    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 419, __pyx_L1_error)
+    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 426, __pyx_L1_error)
   }
   __pyx_v_ids = __pyx_t_2;
   __pyx_t_2 = 0;
   __pyx_v_steps = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":420
+  /* "ext/step_loop.pyx":427
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0             # <<<<<<<<<<<<<<
@@ -29242,21 +29311,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
 */
   __pyx_v_self->exchanged->n = 0;
 
-  /* "ext/step_loop.pyx":421
+  /* "ext/step_loop.pyx":428
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 421, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 428, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_ids);
   __Pyx_GIVEREF(__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 421, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 421, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -29268,7 +29337,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":416
+  /* "ext/step_loop.pyx":423
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -29291,7 +29360,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":370
+/* "ext/step_loop.pyx":374
  *     cdef object exchange, record, flush
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps             # <<<<<<<<<<<<<<
@@ -29330,7 +29399,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_ste
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29403,7 +29472,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_steps_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
         __pyx_v_self->window_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29464,7 +29533,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop___get_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29537,7 +29606,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop_2__set__(str
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
         __pyx_v_self->stop = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29598,7 +29667,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_sta
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29671,7 +29740,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_start_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
         __pyx_v_self->window_start = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29732,7 +29801,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29805,7 +29874,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush_2__se
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
         __pyx_v_self->next_flush = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29866,7 +29935,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29939,7 +30008,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
         __pyx_v_self->flush_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29969,7 +30038,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":371
+/* "ext/step_loop.pyx":375
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at             # <<<<<<<<<<<<<<
@@ -30008,7 +30077,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30081,7 +30150,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L4_error)
         __pyx_v_self->batch_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30142,7 +30211,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30215,7 +30284,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded_first
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L4_error)
         __pyx_v_self->unrecorded_first = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30276,7 +30345,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 371, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30349,7 +30418,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L4_error)
         __pyx_v_self->pause_at = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30379,12 +30448,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":372
+/* "ext/step_loop.pyx":376
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at
  *     cdef public bint paused             # <<<<<<<<<<<<<<
  * 
- *     def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,
+ *     def __init__(self, list slots, list offsets, list strides, exchanger, deliverer,
 */
 
 /* Python wrapper */
@@ -30418,7 +30487,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused___ge
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 372, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 376, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30491,7 +30560,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L4_error)
         __pyx_v_self->paused = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30523,7 +30592,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
 
 /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
 
@@ -30579,16 +30648,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8__reduce_cy
 
   /* "(tree fragment)":2
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
  * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
 */
   __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_deliverer_self_exchanger_se, 0, 0);
   __PYX_ERR(1, 2, __pyx_L1_error)
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
 
@@ -30603,9 +30672,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8__reduce_cy
 
 /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
 */
 
 /* Python wrapper */
@@ -30702,18 +30771,18 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   __Pyx_RefNannySetupContext("__setstate_cython__", 0);
 
   /* "(tree fragment)":4
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
 */
   __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_deliverer_self_exchanger_se, 0, 0);
   __PYX_ERR(1, 4, __pyx_L1_error)
 
   /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
 */
 
   /* function exit code */
@@ -30725,7 +30794,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":424
+/* "ext/step_loop.pyx":431
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -30778,7 +30847,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_window", 0);
 
-  /* "ext/step_loop.pyx":425
+  /* "ext/step_loop.pyx":432
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state             # <<<<<<<<<<<<<<
@@ -30790,7 +30859,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":427
+  /* "ext/step_loop.pyx":434
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state
  *     cdef Py_ssize_t k, s, count
  *     cdef SpikeList collected = self.collected             # <<<<<<<<<<<<<<
@@ -30802,7 +30871,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_collected = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":434
+  /* "ext/step_loop.pyx":441
  *     cdef Spike* gathered
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -30816,7 +30885,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":435
+    /* "ext/step_loop.pyx":442
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count             # <<<<<<<<<<<<<<
@@ -30827,7 +30896,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 
     __pyx_v_count = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":436
+    /* "ext/step_loop.pyx":443
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -30839,17 +30908,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":437
+      /* "ext/step_loop.pyx":444
  *         count = self.slots[k].count
  *         if count:
  *             collected.reserve(count)             # <<<<<<<<<<<<<<
  *             item = collected.items + collected.n
  *             for s in range(count):
 */
-      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 437, __pyx_L1_error)
+      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 444, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":438
+      /* "ext/step_loop.pyx":445
  *         if count:
  *             collected.reserve(count)
  *             item = collected.items + collected.n             # <<<<<<<<<<<<<<
@@ -30858,12 +30927,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_item = (__pyx_v_collected->items + __pyx_v_collected->n);
 
-      /* "ext/step_loop.pyx":439
+      /* "ext/step_loop.pyx":446
  *             collected.reserve(count)
  *             item = collected.items + collected.n
  *             for s in range(count):             # <<<<<<<<<<<<<<
  *                 item[s].step = step
- *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
+ *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
 */
 
       __pyx_t_5 = __pyx_v_count;
@@ -30872,36 +30941,36 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
         __pyx_v_s = __pyx_t_9;
 
-        /* "ext/step_loop.pyx":440
+        /* "ext/step_loop.pyx":447
  *             item = collected.items + collected.n
  *             for s in range(count):
  *                 item[s].step = step             # <<<<<<<<<<<<<<
- *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
+ *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
  *             collected.n += count
 */
         (__pyx_v_item[__pyx_v_s]).step = __pyx_v_step;
 
-        /* "ext/step_loop.pyx":441
+        /* "ext/step_loop.pyx":448
  *             for s in range(count):
  *                 item[s].step = step
- *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]             # <<<<<<<<<<<<<<
+ *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]             # <<<<<<<<<<<<<<
  *             collected.n += count
  *     last = step == self.stop - 1
 */
-        (__pyx_v_item[__pyx_v_s]).id = (((__pyx_v_self->slots[__pyx_v_k])->ids[__pyx_v_s]) + (__pyx_v_self->offsets[__pyx_v_k]));
+        (__pyx_v_item[__pyx_v_s]).id = ((((__pyx_v_self->slots[__pyx_v_k])->ids[__pyx_v_s]) * (__pyx_v_self->strides[__pyx_v_k])) + (__pyx_v_self->offsets[__pyx_v_k]));
       }
 
 
-      /* "ext/step_loop.pyx":442
+      /* "ext/step_loop.pyx":449
  *                 item[s].step = step
- *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
+ *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
  *             collected.n += count             # <<<<<<<<<<<<<<
  *     last = step == self.stop - 1
  *     # A flush ends a window early, as in SpikeWindow.run.
 */
       __pyx_v_collected->n = (__pyx_v_collected->n + __pyx_v_count);
 
-      /* "ext/step_loop.pyx":436
+      /* "ext/step_loop.pyx":443
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -30912,8 +30981,8 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":443
- *                 item[s].id = self.slots[k].ids[s] + self.offsets[k]
+  /* "ext/step_loop.pyx":450
+ *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
  *             collected.n += count
  *     last = step == self.stop - 1             # <<<<<<<<<<<<<<
  *     # A flush ends a window early, as in SpikeWindow.run.
@@ -30921,7 +30990,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_last = (__pyx_v_step == (__pyx_v_self->stop - 1));
 
-  /* "ext/step_loop.pyx":445
+  /* "ext/step_loop.pyx":452
  *     last = step == self.stop - 1
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush             # <<<<<<<<<<<<<<
@@ -30946,7 +31015,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_L8_bool_binop_done:;
   __pyx_v_flushing = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":446
+  /* "ext/step_loop.pyx":453
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -30982,7 +31051,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":447
+    /* "ext/step_loop.pyx":454
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0             # <<<<<<<<<<<<<<
@@ -30995,7 +31064,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":446
+    /* "ext/step_loop.pyx":453
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -31004,7 +31073,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":448
+  /* "ext/step_loop.pyx":455
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -31016,17 +31085,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":449
+    /* "ext/step_loop.pyx":456
  *         return 0
  *     if self.exchanger != NULL:
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,             # <<<<<<<<<<<<<<
  *                                 &n_gathered)
  *         if n_gathered:
 */
-    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 449, __pyx_L1_error)
+    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 456, __pyx_L1_error)
 
 
-    /* "ext/step_loop.pyx":451
+    /* "ext/step_loop.pyx":458
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -31038,14 +31107,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":453
+      /* "ext/step_loop.pyx":460
  *         if n_gathered:
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
 */
-      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 453, __pyx_L1_error)
+      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 460, __pyx_L1_error)
       __pyx_t_12 = __pyx_t_11.f0;
 
       __pyx_t_13 = __pyx_t_11.f1;
@@ -31054,7 +31123,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __pyx_v_steps = __pyx_t_13;
 
 
-      /* "ext/step_loop.pyx":454
+      /* "ext/step_loop.pyx":461
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
@@ -31063,7 +31132,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_self->deliverer->deliver(__pyx_v_self->deliverer->plan, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered);
 
-      /* "ext/step_loop.pyx":455
+      /* "ext/step_loop.pyx":462
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:             # <<<<<<<<<<<<<<
@@ -31072,7 +31141,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":456
+        /* "ext/step_loop.pyx":463
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
  *                 for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -31086,20 +31155,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
           __pyx_v_k = __pyx_t_4;
 
-          /* "ext/step_loop.pyx":457
+          /* "ext/step_loop.pyx":464
  *             try:
  *                 for k in range(self.n_sinks):
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
  *             finally:
  *                 free(<void*>ids)
 */
-          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 457, __pyx_L17_error)
+          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 464, __pyx_L17_error)
 
         }
 
       }
 
-      /* "ext/step_loop.pyx":459
+      /* "ext/step_loop.pyx":466
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
  *             finally:
  *                 free(<void*>ids)             # <<<<<<<<<<<<<<
@@ -31144,17 +31213,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         __pyx_L18:;
       }
 
-      /* "ext/step_loop.pyx":460
+      /* "ext/step_loop.pyx":467
  *             finally:
  *                 free(<void*>ids)
  *             self.exchanged.extend(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *     else:
  *         self.exchange(*collected.arrays())
 */
-      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 460, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 467, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":451
+      /* "ext/step_loop.pyx":458
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -31163,7 +31232,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":448
+    /* "ext/step_loop.pyx":455
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -31173,7 +31242,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     goto __pyx_L14;
   }
 
-  /* "ext/step_loop.pyx":462
+  /* "ext/step_loop.pyx":469
  *             self.exchanged.extend(gathered, n_gathered)
  *     else:
  *         self.exchange(*collected.arrays())             # <<<<<<<<<<<<<<
@@ -31181,20 +31250,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
  *     self.window_start = step + 1
 */
   /*else*/ {
-    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 462, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 469, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     if (unlikely(__pyx_t_1 == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 462, __pyx_L1_error)
+      __PYX_ERR(0, 469, __pyx_L1_error)
     }
-    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 462, __pyx_L1_error)
+    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 469, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_22);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
   }
   __pyx_L14:;
 
-  /* "ext/step_loop.pyx":463
+  /* "ext/step_loop.pyx":470
  *     else:
  *         self.exchange(*collected.arrays())
  *     collected.n = 0             # <<<<<<<<<<<<<<
@@ -31203,7 +31272,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_collected->n = 0;
 
-  /* "ext/step_loop.pyx":464
+  /* "ext/step_loop.pyx":471
  *         self.exchange(*collected.arrays())
  *     collected.n = 0
  *     self.window_start = step + 1             # <<<<<<<<<<<<<<
@@ -31212,7 +31281,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_self->window_start = (__pyx_v_step + 1);
 
-  /* "ext/step_loop.pyx":465
+  /* "ext/step_loop.pyx":472
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -31241,7 +31310,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":466
+    /* "ext/step_loop.pyx":473
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)             # <<<<<<<<<<<<<<
@@ -31251,7 +31320,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_1 = NULL;
     __Pyx_INCREF(__pyx_v_self->record);
     __pyx_t_23 = __pyx_v_self->record; 
-    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 466, __pyx_L1_error)
+    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 473, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_24);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31271,12 +31340,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       __Pyx_DECREF(__pyx_t_23); __pyx_t_23 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 466, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 473, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":467
+    /* "ext/step_loop.pyx":474
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1             # <<<<<<<<<<<<<<
@@ -31285,7 +31354,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->unrecorded_first = (__pyx_v_step + 1);
 
-    /* "ext/step_loop.pyx":465
+    /* "ext/step_loop.pyx":472
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -31294,7 +31363,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":468
+  /* "ext/step_loop.pyx":475
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -31303,7 +31372,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   if (__pyx_v_flushing) {
 
-    /* "ext/step_loop.pyx":469
+    /* "ext/step_loop.pyx":476
  *         self.unrecorded_first = step + 1
  *     if flushing:
  *         self.flush(step + 1)             # <<<<<<<<<<<<<<
@@ -31313,7 +31382,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_23 = NULL;
     __Pyx_INCREF(__pyx_v_self->flush);
     __pyx_t_24 = __pyx_v_self->flush; 
-    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 469, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 476, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31333,12 +31402,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_23); __pyx_t_23 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 469, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 476, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":470
+    /* "ext/step_loop.pyx":477
  *     if flushing:
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps             # <<<<<<<<<<<<<<
@@ -31347,7 +31416,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->next_flush = (__pyx_v_self->next_flush + __pyx_v_self->flush_steps);
 
-    /* "ext/step_loop.pyx":468
+    /* "ext/step_loop.pyx":475
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -31356,7 +31425,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":471
+  /* "ext/step_loop.pyx":478
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -31368,7 +31437,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":472
+    /* "ext/step_loop.pyx":479
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:
  *         self.paused = True             # <<<<<<<<<<<<<<
@@ -31377,7 +31446,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->paused = 1;
 
-    /* "ext/step_loop.pyx":471
+    /* "ext/step_loop.pyx":478
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -31386,7 +31455,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":473
+  /* "ext/step_loop.pyx":480
  *     if step + 1 >= self.pause_at:
  *         self.paused = True
  *     return 0             # <<<<<<<<<<<<<<
@@ -31399,7 +31468,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":424
+  /* "ext/step_loop.pyx":431
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -31433,7 +31502,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":476
+/* "ext/step_loop.pyx":483
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -31455,7 +31524,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":478
+  /* "ext/step_loop.pyx":485
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:
  *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -31464,7 +31533,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   __pyx_v_block = ((int64_t *)malloc(((2 * __pyx_v_n) * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":480
+  /* "ext/step_loop.pyx":487
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -31476,16 +31545,16 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":481
+    /* "ext/step_loop.pyx":488
  *     cdef Py_ssize_t k
  *     if block == NULL:
  *         raise MemoryError()             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         block[k] = spikes[k].id
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 481, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 488, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":480
+    /* "ext/step_loop.pyx":487
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -31494,7 +31563,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   }
 
-  /* "ext/step_loop.pyx":482
+  /* "ext/step_loop.pyx":489
  *     if block == NULL:
  *         raise MemoryError()
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -31508,7 +31577,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":483
+    /* "ext/step_loop.pyx":490
  *         raise MemoryError()
  *     for k in range(n):
  *         block[k] = spikes[k].id             # <<<<<<<<<<<<<<
@@ -31520,7 +31589,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
     (__pyx_v_block[__pyx_v_k]) = __pyx_t_5;
 
 
-    /* "ext/step_loop.pyx":484
+    /* "ext/step_loop.pyx":491
  *     for k in range(n):
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step             # <<<<<<<<<<<<<<
@@ -31534,7 +31603,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
 
 
-  /* "ext/step_loop.pyx":485
+  /* "ext/step_loop.pyx":492
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step
  *     return block, block + n             # <<<<<<<<<<<<<<
@@ -31548,7 +31617,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":476
+  /* "ext/step_loop.pyx":483
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -31567,7 +31636,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":504
+/* "ext/step_loop.pyx":511
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -31614,39 +31683,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_operations,&__pyx_mstate_global->__pyx_n_u_window,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 504, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 511, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 504, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 511, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 504, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 511, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 504, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 511, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 504, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 511, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 504, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 511, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 504, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 511, __pyx_L3_error)
     }
     __pyx_v_operations = ((PyObject*)values[0]);
     __pyx_v_window = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 504, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 511, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31657,8 +31726,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 504, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 504, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 511, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 511, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *)__pyx_v_self), __pyx_v_operations, __pyx_v_window);
 
   /* function exit code */
@@ -31700,7 +31769,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":506
+  /* "ext/step_loop.pyx":513
  *     def __init__(self, list operations, SpikeWindowOp window):
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)             # <<<<<<<<<<<<<<
@@ -31709,12 +31778,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   if (unlikely(__pyx_v_operations == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 506, __pyx_L1_error)
+    __PYX_ERR(0, 513, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 506, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 513, __pyx_L1_error)
   __pyx_v_self->n_ops = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":507
+  /* "ext/step_loop.pyx":514
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))             # <<<<<<<<<<<<<<
@@ -31738,7 +31807,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_self->ops = ((__pyx_t_7step_op_StepOp **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_StepOp *)))));
 
 
-  /* "ext/step_loop.pyx":508
+  /* "ext/step_loop.pyx":515
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -31750,16 +31819,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":509
+    /* "ext/step_loop.pyx":516
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 509, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 516, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":508
+    /* "ext/step_loop.pyx":515
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -31768,7 +31837,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":510
+  /* "ext/step_loop.pyx":517
  *         if self.ops == NULL:
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]             # <<<<<<<<<<<<<<
@@ -31776,11 +31845,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
 */
   { /* enter inner scope */
-    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 510, __pyx_L6_error)
+    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 517, __pyx_L6_error)
     __Pyx_GOTREF(__pyx_t_5);
     if (unlikely(__pyx_v_operations == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 510, __pyx_L6_error)
+      __PYX_ERR(0, 517, __pyx_L6_error)
     }
     __pyx_t_6 = __pyx_v_operations; __Pyx_INCREF(__pyx_t_6);
     __pyx_t_3 = 0;
@@ -31788,13 +31857,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 510, __pyx_L6_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 517, __pyx_L6_error)
         #endif
         if (__pyx_t_3 >= __pyx_temp) break;
       }
       __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_3, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_3;
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 510, __pyx_L6_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 517, __pyx_L6_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_operation, __pyx_t_7);
       __pyx_t_7 = 0;
@@ -31805,11 +31874,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_8, NULL};
         __pyx_t_7 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_step_op, __pyx_callargs+__pyx_t_9, (1-__pyx_t_9) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 510, __pyx_L6_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 517, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_GIVEREF(__pyx_t_7);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 510, __pyx_L6_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 517, __pyx_L6_error)
       __pyx_t_7 = 0;
     }
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
@@ -31823,7 +31892,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_capsules = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":511
+  /* "ext/step_loop.pyx":518
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -31837,7 +31906,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_1; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":512
+    /* "ext/step_loop.pyx":519
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())             # <<<<<<<<<<<<<<
@@ -31846,34 +31915,34 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
     __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_capsules, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 512, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 519, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     (__pyx_v_self->ops[__pyx_v_k]) = ((__pyx_t_7step_op_StepOp *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":513
+  /* "ext/step_loop.pyx":520
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]             # <<<<<<<<<<<<<<
  *         self.window = window
  * 
 */
-  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 513, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 520, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_v_operations);
   __Pyx_GIVEREF(__pyx_v_operations);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 513, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 520, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_capsules);
   __Pyx_GIVEREF(__pyx_v_capsules);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 513, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 520, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":514
+  /* "ext/step_loop.pyx":521
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]
  *         self.window = window             # <<<<<<<<<<<<<<
@@ -31885,7 +31954,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __Pyx_GOTREF((PyObject *)__pyx_v_self->window);
   __Pyx_DECREF_SET(__pyx_v_self->window, __pyx_v_window);
 
-  /* "ext/step_loop.pyx":504
+  /* "ext/step_loop.pyx":511
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -31912,7 +31981,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":516
+/* "ext/step_loop.pyx":523
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -31935,7 +32004,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_8StepLoop_3__dealloc__(PyObject *
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":517
+  /* "ext/step_loop.pyx":524
  * 
  *     def __dealloc__(self):
  *         free(self.ops)             # <<<<<<<<<<<<<<
@@ -31944,7 +32013,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 */
   free(__pyx_v_self->ops);
 
-  /* "ext/step_loop.pyx":516
+  /* "ext/step_loop.pyx":523
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -31956,7 +32025,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 
 }
 
-/* "ext/step_loop.pyx":519
+/* "ext/step_loop.pyx":526
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -32016,7 +32085,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("operations", 0);
 
-  /* "ext/step_loop.pyx":521
+  /* "ext/step_loop.pyx":528
  *     def operations(self):
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])             # <<<<<<<<<<<<<<
@@ -32025,9 +32094,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
 */
   if (unlikely(__pyx_v_self->keep_alive == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 521, __pyx_L1_error)
+    __PYX_ERR(0, 528, __pyx_L1_error)
   }
-  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 521, __pyx_L1_error)
+  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 528, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -32040,7 +32109,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":519
+  /* "ext/step_loop.pyx":526
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -32059,7 +32128,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":523
+/* "ext/step_loop.pyx":530
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -32110,53 +32179,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_pause_at,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 523, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 530, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 523, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 530, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 523, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 530, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 523, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 530, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 523, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 530, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 523, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 530, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 523, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 530, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 523, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 530, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 523, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 530, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 523, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 530, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 523, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 530, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
-    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 523, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
+    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 523, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 530, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32201,7 +32270,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("run", 0);
 
-  /* "ext/step_loop.pyx":530
+  /* "ext/step_loop.pyx":537
  *         cdef double t
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at             # <<<<<<<<<<<<<<
@@ -32210,7 +32279,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->pause_at = __pyx_v_pause_at;
 
-  /* "ext/step_loop.pyx":531
+  /* "ext/step_loop.pyx":538
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at
  *         self.window.paused = False             # <<<<<<<<<<<<<<
@@ -32219,7 +32288,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->paused = 0;
 
-  /* "ext/step_loop.pyx":532
+  /* "ext/step_loop.pyx":539
  *         self.window.pause_at = pause_at
  *         self.window.paused = False
  *         for step in range(first, stop):             # <<<<<<<<<<<<<<
@@ -32233,7 +32302,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   for (__pyx_t_3 = __pyx_v_first; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_step = __pyx_t_3;
 
-    /* "ext/step_loop.pyx":533
+    /* "ext/step_loop.pyx":540
  *         self.window.paused = False
  *         for step in range(first, stop):
  *             t = step * dt             # <<<<<<<<<<<<<<
@@ -32242,7 +32311,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     __pyx_v_t = (__pyx_v_step * __pyx_v_dt);
 
-    /* "ext/step_loop.pyx":534
+    /* "ext/step_loop.pyx":541
  *         for step in range(first, stop):
  *             t = step * dt
  *             for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -32256,7 +32325,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/step_loop.pyx":535
+      /* "ext/step_loop.pyx":542
  *             t = step * dt
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]             # <<<<<<<<<<<<<<
@@ -32265,19 +32334,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
       __pyx_v_op = (__pyx_v_self->ops[__pyx_v_k]);
 
-      /* "ext/step_loop.pyx":536
+      /* "ext/step_loop.pyx":543
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)             # <<<<<<<<<<<<<<
  *             if self.window.paused:
  *                 return step + 1
 */
-      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 536, __pyx_L1_error)
+      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 543, __pyx_L1_error)
 
     }
 
 
-    /* "ext/step_loop.pyx":537
+    /* "ext/step_loop.pyx":544
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -32286,14 +32355,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     if (__pyx_v_self->window->paused) {
 
-      /* "ext/step_loop.pyx":538
+      /* "ext/step_loop.pyx":545
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:
  *                 return step + 1             # <<<<<<<<<<<<<<
  *         return stop
  * 
 */
-      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 538, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 545, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       {
         PyObject *__pyx_temp;
@@ -32306,7 +32375,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
       __pyx_t_8 = 0;
       goto __pyx_L0;
 
-      /* "ext/step_loop.pyx":537
+      /* "ext/step_loop.pyx":544
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -32317,14 +32386,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   }
 
 
-  /* "ext/step_loop.pyx":539
+  /* "ext/step_loop.pyx":546
  *             if self.window.paused:
  *                 return step + 1
  *         return stop             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 539, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 546, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   {
     PyObject *__pyx_temp;
@@ -32337,7 +32406,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   __pyx_t_8 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":523
+  /* "ext/step_loop.pyx":530
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -32564,7 +32633,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_10__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":554
+/* "ext/step_loop.pyx":561
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -32612,46 +32681,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_local,&__pyx_mstate_global->__pyx_n_u_every,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 554, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 561, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 554, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 561, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 554, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 561, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 554, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 561, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 554, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 561, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 554, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 561, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 554, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 561, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 554, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 561, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 554, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 561, __pyx_L3_error)
     }
     __pyx_v_arrays = ((PyObject*)values[0]);
-    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 554, __pyx_L3_error)
-    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 554, __pyx_L3_error)
+    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 561, __pyx_L3_error)
+    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 561, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 554, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 561, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32663,7 +32732,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 554, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 561, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_v_self), __pyx_v_arrays, __pyx_v_local, __pyx_v_every);
 
   /* function exit code */
@@ -32713,7 +32782,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":557
+  /* "ext/step_loop.pyx":564
  *         cdef Py_ssize_t k, i
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)             # <<<<<<<<<<<<<<
@@ -32722,9 +32791,9 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 557, __pyx_L1_error)
+    __PYX_ERR(0, 564, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 557, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 564, __pyx_L1_error)
   __pyx_t_2 = (__pyx_v_local.shape[0]);
 
 
@@ -32748,7 +32817,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->n_local = __pyx_t_2;
   __pyx_v_self->every = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":558
+  /* "ext/step_loop.pyx":565
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -32772,7 +32841,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_1 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":559
+  /* "ext/step_loop.pyx":566
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32796,7 +32865,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->local = ((int64_t *)malloc((__pyx_t_2 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":560
+  /* "ext/step_loop.pyx":567
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64             # <<<<<<<<<<<<<<
@@ -32805,7 +32874,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->capacity = 64;
 
-  /* "ext/step_loop.pyx":561
+  /* "ext/step_loop.pyx":568
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32814,7 +32883,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->steps = ((int64_t *)malloc((__pyx_v_self->capacity * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":562
+  /* "ext/step_loop.pyx":569
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)             # <<<<<<<<<<<<<<
@@ -32836,7 +32905,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":563
+  /* "ext/step_loop.pyx":570
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))             # <<<<<<<<<<<<<<
@@ -32846,7 +32915,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":564
+  /* "ext/step_loop.pyx":571
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32884,7 +32953,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/step_loop.pyx":565
+  /* "ext/step_loop.pyx":572
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:             # <<<<<<<<<<<<<<
@@ -32898,7 +32967,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/step_loop.pyx":564
+  /* "ext/step_loop.pyx":571
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32908,16 +32977,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   if (unlikely(__pyx_t_6)) {
 
 
-    /* "ext/step_loop.pyx":566
+    /* "ext/step_loop.pyx":573
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 566, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 573, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":564
+    /* "ext/step_loop.pyx":571
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32926,7 +32995,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   }
 
-  /* "ext/step_loop.pyx":567
+  /* "ext/step_loop.pyx":574
  *                 self.values == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -32940,7 +33009,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":568
+    /* "ext/step_loop.pyx":575
  *             raise MemoryError()
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]             # <<<<<<<<<<<<<<
@@ -32952,7 +33021,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":569
+  /* "ext/step_loop.pyx":576
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -32966,7 +33035,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":570
+    /* "ext/step_loop.pyx":577
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -32975,15 +33044,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 570, __pyx_L1_error)
+      __PYX_ERR(0, 577, __pyx_L1_error)
     }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 570, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 577, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_10;
     __pyx_t_10.memview = NULL;
     __pyx_t_10.data = NULL;
 
-    /* "ext/step_loop.pyx":571
+    /* "ext/step_loop.pyx":578
  *         for k in range(self.n_vars):
  *             view = arrays[k]
  *             for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -32997,7 +33066,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_i = __pyx_t_13;
 
-      /* "ext/step_loop.pyx":572
+      /* "ext/step_loop.pyx":579
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -33018,7 +33087,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
       if (unlikely(__pyx_t_7)) {
 
 
-        /* "ext/step_loop.pyx":573
+        /* "ext/step_loop.pyx":580
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")             # <<<<<<<<<<<<<<
@@ -33031,14 +33100,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_recorded_index_outside_the_arr};
           __pyx_t_14 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 573, __pyx_L1_error)
+          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 580, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_14);
         }
         __Pyx_Raise(__pyx_t_14, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
-        __PYX_ERR(0, 573, __pyx_L1_error)
+        __PYX_ERR(0, 580, __pyx_L1_error)
 
-        /* "ext/step_loop.pyx":572
+        /* "ext/step_loop.pyx":579
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -33049,7 +33118,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     }
 
 
-    /* "ext/step_loop.pyx":574
+    /* "ext/step_loop.pyx":581
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -33072,7 +33141,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":575
+  /* "ext/step_loop.pyx":582
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -33081,7 +33150,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":576
+  /* "ext/step_loop.pyx":583
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)             # <<<<<<<<<<<<<<
@@ -33090,16 +33159,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 576, __pyx_L1_error)
+    __PYX_ERR(0, 583, __pyx_L1_error)
   }
-  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 576, __pyx_L1_error)
+  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 583, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":577
+  /* "ext/step_loop.pyx":584
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state             # <<<<<<<<<<<<<<
@@ -33108,7 +33177,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__record_state;
 
-  /* "ext/step_loop.pyx":578
+  /* "ext/step_loop.pyx":585
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -33117,7 +33186,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":554
+  /* "ext/step_loop.pyx":561
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -33143,7 +33212,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":580
+/* "ext/step_loop.pyx":587
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -33166,7 +33235,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_11RecordState_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":581
+  /* "ext/step_loop.pyx":588
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -33175,7 +33244,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":582
+  /* "ext/step_loop.pyx":589
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.local)             # <<<<<<<<<<<<<<
@@ -33184,7 +33253,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->local);
 
-  /* "ext/step_loop.pyx":583
+  /* "ext/step_loop.pyx":590
  *         free(self.arrays)
  *         free(self.local)
  *         free(self.steps)             # <<<<<<<<<<<<<<
@@ -33193,7 +33262,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->steps);
 
-  /* "ext/step_loop.pyx":584
+  /* "ext/step_loop.pyx":591
  *         free(self.local)
  *         free(self.steps)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -33202,7 +33271,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":580
+  /* "ext/step_loop.pyx":587
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -33214,7 +33283,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 
 }
 
-/* "ext/step_loop.pyx":586
+/* "ext/step_loop.pyx":593
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -33287,7 +33356,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take", 0);
 
-  /* "ext/step_loop.pyx":589
+  /* "ext/step_loop.pyx":596
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local             # <<<<<<<<<<<<<<
@@ -33299,7 +33368,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_v_n = __pyx_t_1;
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":590
+  /* "ext/step_loop.pyx":597
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -33307,16 +33376,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *         if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 590, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 597, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 590, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 597, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 590, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 597, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 590, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 597, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 590, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 597, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -33337,13 +33406,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_4, __pyx_t_7};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 590, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 597, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 590, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 597, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -33355,13 +33424,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 590, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 597, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_steps = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":591
+  /* "ext/step_loop.pyx":598
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -33369,31 +33438,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 591, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 598, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 591, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 598, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 591, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 598, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_4 = 0;
   __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 591, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 598, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -33414,13 +33483,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_9, __pyx_t_4};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 591, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -33432,13 +33501,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 591, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 598, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_values = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":592
+  /* "ext/step_loop.pyx":599
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -33450,17 +33519,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   if (__pyx_t_10) {
 
 
-    /* "ext/step_loop.pyx":593
+    /* "ext/step_loop.pyx":600
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
 */
-    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 593, __pyx_L1_error)
+    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 600, __pyx_L1_error)
     (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_steps)), __pyx_v_self->steps, (__pyx_v_n * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":594
+    /* "ext/step_loop.pyx":601
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -33472,17 +33541,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     if (__pyx_t_10) {
 
 
-      /* "ext/step_loop.pyx":595
+      /* "ext/step_loop.pyx":602
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))             # <<<<<<<<<<<<<<
  *         self.n_records = 0
  *         return steps, values
 */
-      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 595, __pyx_L1_error)
+      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 602, __pyx_L1_error)
       (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_values)), __pyx_v_self->values, ((__pyx_v_n * __pyx_v_width) * (sizeof(double)))));
 
-      /* "ext/step_loop.pyx":594
+      /* "ext/step_loop.pyx":601
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -33491,7 +33560,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
     }
 
-    /* "ext/step_loop.pyx":592
+    /* "ext/step_loop.pyx":599
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -33500,7 +33569,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   }
 
-  /* "ext/step_loop.pyx":596
+  /* "ext/step_loop.pyx":603
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -33509,21 +33578,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":597
+  /* "ext/step_loop.pyx":604
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0
  *         return steps, values             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 597, __pyx_L1_error)
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 604, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 597, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 604, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_values);
   __Pyx_GIVEREF(__pyx_v_values);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 597, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 604, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -33535,7 +33604,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":586
+  /* "ext/step_loop.pyx":593
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -33768,7 +33837,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_8__setstate_cy
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":600
+/* "ext/step_loop.pyx":607
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -33802,7 +33871,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_record_state", 0);
 
-  /* "ext/step_loop.pyx":601
+  /* "ext/step_loop.pyx":608
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state             # <<<<<<<<<<<<<<
@@ -33814,7 +33883,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":602
+  /* "ext/step_loop.pyx":609
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state
  *     cdef Py_ssize_t k, i, width = self.n_vars * self.n_local, capacity             # <<<<<<<<<<<<<<
@@ -33823,7 +33892,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":606
+  /* "ext/step_loop.pyx":613
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -33835,7 +33904,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":607
+    /* "ext/step_loop.pyx":614
  *     cdef double* grown_values
  *     if step % self.every:
  *         return 0             # <<<<<<<<<<<<<<
@@ -33848,7 +33917,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":606
+    /* "ext/step_loop.pyx":613
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -33857,7 +33926,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":608
+  /* "ext/step_loop.pyx":615
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -33869,7 +33938,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":609
+    /* "ext/step_loop.pyx":616
  *         return 0
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -33878,7 +33947,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_capacity = (2 * __pyx_v_self->capacity);
 
-    /* "ext/step_loop.pyx":610
+    /* "ext/step_loop.pyx":617
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -33887,7 +33956,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_grown_steps = ((int64_t *)realloc(__pyx_v_self->steps, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":611
+    /* "ext/step_loop.pyx":618
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -33899,16 +33968,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":612
+      /* "ext/step_loop.pyx":619
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 612, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 619, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":611
+      /* "ext/step_loop.pyx":618
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -33917,7 +33986,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":613
+    /* "ext/step_loop.pyx":620
  *         if grown_steps == NULL:
  *             raise MemoryError()
  *         self.steps = grown_steps             # <<<<<<<<<<<<<<
@@ -33926,7 +33995,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_self->steps = __pyx_v_grown_steps;
 
-    /* "ext/step_loop.pyx":614
+    /* "ext/step_loop.pyx":621
  *             raise MemoryError()
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -33950,7 +34019,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_grown_values = ((double *)realloc(__pyx_v_self->values, (__pyx_t_5 * (sizeof(double)))));
 
 
-    /* "ext/step_loop.pyx":615
+    /* "ext/step_loop.pyx":622
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -33962,16 +34031,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":616
+      /* "ext/step_loop.pyx":623
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 616, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 623, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":615
+      /* "ext/step_loop.pyx":622
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -33980,7 +34049,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":617
+    /* "ext/step_loop.pyx":624
  *         if grown_values == NULL:
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity             # <<<<<<<<<<<<<<
@@ -33994,7 +34063,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_self->values = __pyx_t_6;
     __pyx_v_self->capacity = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":608
+    /* "ext/step_loop.pyx":615
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -34003,7 +34072,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":618
+  /* "ext/step_loop.pyx":625
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step             # <<<<<<<<<<<<<<
@@ -34012,7 +34081,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   (__pyx_v_self->steps[__pyx_v_self->n_records]) = __pyx_v_step;
 
-  /* "ext/step_loop.pyx":619
+  /* "ext/step_loop.pyx":626
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width             # <<<<<<<<<<<<<<
@@ -34021,7 +34090,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_row = (__pyx_v_self->values + (__pyx_v_self->n_records * __pyx_v_width));
 
-  /* "ext/step_loop.pyx":620
+  /* "ext/step_loop.pyx":627
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -34035,7 +34104,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":621
+    /* "ext/step_loop.pyx":628
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -34049,7 +34118,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
       __pyx_v_i = __pyx_t_10;
 
-      /* "ext/step_loop.pyx":622
+      /* "ext/step_loop.pyx":629
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]             # <<<<<<<<<<<<<<
@@ -34062,7 +34131,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":623
+  /* "ext/step_loop.pyx":630
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1             # <<<<<<<<<<<<<<
@@ -34070,7 +34139,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_self->n_records = (__pyx_v_self->n_records + 1);
 
-  /* "ext/step_loop.pyx":624
+  /* "ext/step_loop.pyx":631
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -34081,7 +34150,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":600
+  /* "ext/step_loop.pyx":607
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -36617,7 +36686,7 @@ static struct PyGetSetDef __pyx_getsets_7distsim_4_ext_9step_loop_SpikeWindowOp[
 #if CYTHON_USE_TYPE_SPECS
 static PyType_Slot __pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp_slots[] = {
   {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_9step_loop_SpikeWindowOp},
-  {Py_tp_doc, (void *)PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either exchanges them here (``exchanger``), delivers them into the ring\n    buffers and queues them for the presynaptic pathways, or calls\n    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to\n    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``\n    and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    exchanger : capsule or None\n        The spike exchange (spike_exchange.Exchanger\047s); None: ``exchange``\n        does all.\n    deliverer : capsule\n        The DeliveryPlan\047s.\n    sinks : list of capsules\n        The event queues of the presynaptic pathways.\n    ")},
+  {Py_tp_doc, (void *)PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either exchanges them here (``exchanger``), delivers them into the ring\n    buffers and queues them for the presynaptic pathways, or calls\n    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to\n    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``\n    and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    strides : list of int\n        How far apart the network-wide ids of a slot\047s consecutive local\n        indices are (the group\047s share: 1 in blocks, the rank count dealt).\n    exchanger : capsule or None\n        The spike exchange (spike_exchange.Exchanger\047s); None: ``exchange``\n        does all.\n    deliverer : capsule\n        The DeliveryPlan\047s.\n    sinks : list of capsules\n        The event queues of the presynaptic pathways.\n    ")},
   {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_9step_loop_SpikeWindowOp},
   {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_9step_loop_SpikeWindowOp},
   {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_9step_loop_SpikeWindowOp},
@@ -36661,7 +36730,7 @@ static PyTypeObject __pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp = {
   0, /*tp_setattro*/
   0, /*tp_as_buffer*/
   Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
-  PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either exchanges them here (``exchanger``), delivers them into the ring\n    buffers and queues them for the presynaptic pathways, or calls\n    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to\n    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``\n    and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    exchanger : capsule or None\n        The spike exchange (spike_exchange.Exchanger\047s); None: ``exchange``\n        does all.\n    deliverer : capsule\n        The DeliveryPlan\047s.\n    sinks : list of capsules\n        The event queues of the presynaptic pathways.\n    "), /*tp_doc*/
+  PyDoc_STR("The spike exchange of network/window.py, compiled: each step it\n    collects the spikes of the groups\047 slots (network-wide ids); at the end\n    of each window (``window_steps``, a flush, or the run\047s last step) it\n    either exchanges them here (``exchanger``), delivers them into the ring\n    buffers and queues them for the presynaptic pathways, or calls\n    ``exchange(ids, steps)`` (Python pathways need them); the spikes go to\n    ``record(stop)`` every ``batch_steps`` steps, before each ``flush(stop)``\n    and at the end, as SpikeWindow does.\n\n    Parameters\n    ----------\n    slots : list of Spikes\n    offsets : list of int\n        Network-wide id of each slot\047s local index 0.\n    strides : list of int\n        How far apart the network-wide ids of a slot\047s consecutive local\n        indices are (the group\047s share: 1 in blocks, the rank count dealt).\n    exchanger : capsule or None\n        The spike exchange (spike_exchange.Exchanger\047s); None: ``exchange``\n        does all.\n    deliverer : capsule\n        The DeliveryPlan\047s.\n    sinks : list of capsules\n        The event queues of the presynaptic pathways.\n    "), /*tp_doc*/
   __pyx_tp_traverse_7distsim_4_ext_9step_loop_SpikeWindowOp, /*tp_traverse*/
   __pyx_tp_clear_7distsim_4_ext_9step_loop_SpikeWindowOp, /*tp_clear*/
   0, /*tp_richcompare*/
@@ -38804,14 +38873,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_StepLoop ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 488, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 495, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = &__pyx_type_7distsim_4_ext_9step_loop_StepLoop;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop);
@@ -38821,8 +38890,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38840,11 +38909,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RecordState ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 542, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 549, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RecordState_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 542, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 549, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = &__pyx_type_7distsim_4_ext_9step_loop_RecordState;
   #endif
@@ -38852,7 +38921,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 542, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 549, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState);
@@ -38862,8 +38931,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 542, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 542, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 549, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 549, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -40390,39 +40459,39 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":406
+  /* "ext/step_loop.pyx":413
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 406, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 413, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 406, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 413, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":416
+  /* "ext/step_loop.pyx":423
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 416, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 416, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 423, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[26])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
@@ -40435,9 +40504,9 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
 
   /* "(tree fragment)":3
  * def __reduce_cython__(self):
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for pickling"
+ *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[27])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
@@ -40447,34 +40516,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":519
+  /* "ext/step_loop.pyx":526
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 519, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 526, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 519, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 526, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":523
+  /* "ext/step_loop.pyx":530
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
  *         """Run steps from ``first`` until ``stop``, or until the end of the
  *         first window that ends at or after ``pause_at``. Returns the next step."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 523, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 530, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 523, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 530, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40504,19 +40573,19 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":586
+  /* "ext/step_loop.pyx":593
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[32])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 586, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[32])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 593, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 586, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 593, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40734,38 +40803,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{81},{124},{59},{81},{83},{71},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{10},{28},{30},{9},{27},{29},{17},{10},{28},{30},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{5},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{9},{10},{6},{4},{8},{6},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{6},{1},{4},{14},{6},{8},{6},{16},{6},{5},{6},{5},{6},{12},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{81},{137},{59},{81},{83},{71},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{10},{28},{30},{9},{27},{29},{17},{10},{28},{30},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{5},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{9},{10},{6},{4},{8},{6},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{7},{6},{1},{4},{14},{6},{8},{6},{16},{6},{5},{6},{5},{6},{12},{1}};
     const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{17},{21},{22},{21},{57},{86},{33},{134},{108}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1715 bytes) */
-static const char cstring[] = "x\332\255WKs\033E\020\306.\240\0141`\007\010\024\005\3248\025,\036\261 \211yT*\005\245\330\t\204\nq\260y\236\266F\273#i\242\335\231\325<l\t\212\"G\035\367\270\307=\352\350\243\216>\346\230\243\216\374\004~\002\3353Z=\"\047\207\004Ui\267w\272\347\233\356\236\236\336o\t5\344\263.\221\365{,4_\177h\024c\244\241h3a\302|T\275J\256\375\300\022\251z\277pvDd\203\\\013\2450\274i\245\325\204\212\210D\\\341\274G\207\271(\025\332(\036\261h\306\230H\365D\375\374\330\304\362\353ov\250\020\322\020\2525o\nb$Q\214F[R\304=\2228\047\017\301\311[\342\220\306<\"\211\214\330E\302\272)\314\005\250JX\301u+\r\251\214\242\242r\2214\001\2524\326-\2322X\212\320.\327\344\2164\214\230\026$f\247gZR\020\030\213X\314\353LQ\303`5\364\017P\025\032\tr\367\306\335\255\355\257\266\235\267\212a\0325\321\266\036\306\340(\323\230\264\272\345\261\001t\323K\231\256\222[\r\322\223\226\010\006~A\024)\330\315N0-&\210f\006\005Rq1S\303\245\010`:\027\315\3128M\374\220\341\354\2334\326\254Ja\345P*L\032$\214\301~Z\243!\207\016\203*E{\224\350\224\267\331\234\242\251\244Mi\024\005\260\004L\217c\204\225BWi=\214\270\246\365\2301\341\256]\363\2516,\rb)\323j\332\3536C\256\275*\202\3043\217\255}>\004\263\n@\204\204\2445\250\215\r\t\002\305\"\033\262  \221u^\013)\266 \211\207\234\306\240\r\271\340&\010\204M\322^5\2008X5\201y\3349N\032\224\307>S<Ia\373f\315lBMk\301B\n\250\341\2306I\n{\004;l\031\216(H\036\201(m\"\246\n\315\342F\325\255\243/:9\226!\215\275(S\177\307\310\307Z?\207\204\276\022\353\014\360\304!S\306\257N\311]_0\3764\021(6\222\362\260\035\303\312\013\013M\320]\352\376\027\3700fTy$.\004S\345BO\r\210U\017\346%\022\353\206\260\301\315\tp\243\001e\372h8\\\264\307C:\226\346\351\203y\006\267K_p\307\377\227\304N\202\223V\205\314\313\206\252&\034\322g\205|f\317\236~\356S\315\264\356\324;\253\030\317\212\031\367\027\022QC\253\247h}o\305\346\350\333\272\256\326\016vn\335\332\001u{/\035\337\252\223\026\021\272\225\203`\252\300\032\203\0168\243\202\356b\2500\373pz\315\334\303)0\217\250O\001K{\007\356\010N\245\323`ft\013\0307""\342\230\247\232\353\233<\216\177q\3739\225\026\261\346t\013X{)\276e\240\013O\204E\204Y\325\343\001\\\337\ndz\227).#\036\356\315H\213\230s\272\005P_\017\2000\276\2372\177\252Y\230\275\357\336M\00786#.b\314+\237\004\003\247\257\315\366\241\034\017\240\307\224\367S\000\247\232\005\264\003\326\261L\204\314m\353m\256\315DX\304\231U-\002\241\362Wx\355\312\243\275t\356\3411@3\352\047\203U\353\254\311\305\374\020\006\036\224\2158\3625\371\270\252}|\305\2165\320\300\306\222\236J\220\257\003\250\234\333\360\252/\357\247@O5\213\340\245N\226\245\250\047C\312\n\244\222\325)\253\304\322\351\302\177\027(Up\007\230\306>k\004\301\230\366\000e\000z\200\304h*\200\323\334\260\004\007\"\234\003\277\206\025!\336\233\245+\360\363T\000\245\204r\341\3562\262\261\323\t\232\370;.\037\004@h\202\260\305\302\266\266\211\177\032\243\240\210\244\315KV\270&\310\202\033\242\264;4\330\357\020\243ci\\\302\226lg!k\223\001\326\305\007\310\334\304\025=\343\372BF\203\3000\215\261p\215\274\0078\034\027\014HZ\331d\203\272m4 \327\216^P\335\023!\227\325\211\241\256S\315\352\324\204\255\300Q\031WU\241#\013!\264t\026@z\200\024\207`\023\266C\354\273!\264\273PZa&\004\000\350 \360\306\244\n\236\233\352\204\nF&\302\364\270\013\372\346\337\027,IM\017\216\0260p\006\231r\254\231)\005|\r\240ze\355N\310D\203+m\220\256\351F,\251\371b\273\021[\335r\027\357/\274~\200\346\215\231;n5\226\024VA\304#\355\350.\0270\r\213B\373\313\037\254\355x\\Bu\033>\r\360\273\000\277\007\204\010\3340\346\034>+\022\001\301\004n!\221:V\t\376\217I\215L\047\305;\255by$\202\310\244\220\245\224Z\315\002jR\3275\301\326\323o\005\231\005\227\025\022\017\250t|\313\"\0303c&\354\336\205\216!\241\217\216\037\341\337\323\nO\004a\343\225qa\373\356\355DmPP64\006\317\377|\017\360D\304\360\204\241-\024)\370gE\371=\020\270\364\332\024^\317\314q\rO8\216xdZG\256\251\370\253Ouw\357\376\322\350\371\227\373\237d?\336\257\375\263\362Z\337d\227\262\335\374Lq\251\250\225\003_\346\347\363\335b\271\250\014\336\034P?\370W^\313\177\314\243\342\302\303\315\257\206\317\017k""\363\243\037\024\177\037G\303\r\034|7\337\311;\305\322h\345L\377r\177\337\201m\026K\305\372h\365l\3661\232\217VV\373\337f\227\263\237\363\r\024\257\367y\326\271_\373\367\305\347^z\245\277\227o\347GE\364\360\343\253\303\312\311\271\223\016\032\334\3117\362\317\2133\203+\203{\303%\034\330\203\307\325\301\316\340\217\341\272\327_x\370\376\345\343\255\241\263\276\235;\233\3573\226_\362\250\257\366\177\313~\312\337)\276\034lL4#\360\335f5o\360^\276\373\220l\037\357\016WN\226O.\234\320\321\312Z\266\234m\346K\371\353\371\315\342|Q\033\255\254gg\263/\362\263\371\025\210\365\243\301\366\340\317\341&\330n`\220\2270\260\013Y\002\371\373n\260{\2742\\\036\236\037\326F\253\257\365;\243\265sY\224o\025\235\301K\307o\034\377>\254\303\234\315\007\313\017\234\037?\344\353\350\305Q\006\t\376\367U\014\376\333\354Z\336\361\331\271\352\323\364]v#_\317+\230\274\265\354\205l?\353x\001R\007\211\002\3747!\2627`\007\350h\r\235\240\231\312\337.\316\025\032B]\365\033\2711Z{+\263\371u0\201\325:\377\001p\210@\336";
-    PyObject *data = __Pyx_DecompressString(cstring, 1715, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1721 bytes) */
+static const char cstring[] = "x\332\255WKs\033E\020\306.\240\0141`\007\010\024\005\3248\025,\036\261 \211yT*\005\245\330\t\204\nq\260y\236\266F\273#i\242\335\231\325<l\t\212\"G\035\367\270\307=\352\350\243\216>\346\230\243\216\374\004~\002\3353Z=\"\047\207\004Ui\267w\272\347\233\356\236\336\236o\t5\344\263.\221\365{,4_\177h\024c\244\241h3a\302|T\275J\256\375\300\022\251z\277pvDd\203\\\013\2450\274i\245\325\204\212\210D\\\341\274G\207\271(\025\332(\036\261h\306\230H\365D\375\374\330\304\362\353ov\250\020\322\020\2525o\nb$Q\214F[R\304=\2228\047\017\301\311[\342\220\306<\"\211\214\330E\302\272)\314\005\250JX\301u+\r\251\214\242\242r\2214\001\2524\326-\2322X\212\320.\327\344\2164\214\230\026$f\247gZR\020\030\213X\314\353LQ\303`5\364\017P\025\032\tr\367\306\335\255\355\257\266\235\267\212a\0325\321\266\036\306\340(\323\230\264\272\345\261\001t\323K\231\256\222[\r\322\223\226\010\006~A\024)\330\315N0-&\210f\006\005Rq1S\303\245\010`:\027\315\3128M\374\220\341\354\2334\326\254Ja\345P*L\032$\214\301~Z\243!\207\016\203*E{\224\350\224\267\331\234\242\251\244Mi\024\005\260\004L\217c\204\225BWi=\214\270\246\365\2301\341\256]\363\2516,\rb)\323j\332\3536C\256\275*\202\3043\217\255}>\004\263\n@\204\204\2445\250\215\r\t\002\305\"\033\262  \221u^\013)\266 \211\207\234\306\240\r\271\340&\010\204M\322^5\2008X5\201y\3349N\032\224\307>S<Ia\373f\315lBMk\301B\n\250\341\2306I\n{\004;l\031\216(H\036\201(m\"\246\n\315\342F\325\255\243/:9\226!\215\275(S\177\307\310\307Z?\207\204\276\022\353\014\360\304!S\306\257N\311]_0\376m\"Pl$\345a;\206\225\027\026\232\240\273\324\375/\360a\314\250\362H\\\010\246\312\205\236\032\020\253\036\314K$\326\ra\203\233\023\340F\003\312\364\321p\270h\217\207t,K\255\177\243\237>\262g\210\241t\014\267\377\177\311\362$RiU\310\274l\250j\302\033\373\254\220\317\354\331\323\317}\252\231\326\265\000g\025\343\213c\306\315\206D\324\320\352)Z\337h\261S\216+\242Z;\330\271uk\007\324\355\275t|\253N\372E\350V\016\202\251\002\013\016\332\341\214\nZ\215\241\302\354\303\253l\346\036N\201yD}\nX\332;p\357\343T:""\rfF\267\200q#\216y\252\271\276\311\343\370\027\267\237Si\021kN\267\200\265\227\342\221\003-y\",\"\314\252\036\017\340\232X \323\273Lq\031\361poFZ\304\234\323-\200\372z\000\204\361\375\224\371S\315\302\354}wP\035\340\330\214\270\2101\257|\022\014\274}m\266\017\345x\000\r\247\274\237\0028\325,\240\035\260\216e\"dn[osm&\302\"\316\254j\021\010\225\277\302\031,\217\366\322\271\207\307\000\315\250\237\014V\255\263&\027\363C\030xPv\345\310\327\344\343\252\366\361\025;\326@\003\033Kz*A\276\016\240rn\303\271_\336O\201\236j\026\301K\235,KQO\206\224\025\310+\253S\212\211\245\323\205\377.\360\253\340\016\320\216}\326\010\2021\007\002\376\000\\\001Y\322T\000\247\271a\t\016D8\007~\r+B\2747KW\340\347y\001J\t\345\302\335edc\247\0234\361w\\>\010\200\335\004a\213\205mm\023\3774FA\021\031\234\227\254pM\220\0057Diwh\260\337!F\307\322\270\204-\251\317B\326&\003\254\213\017\220\271\211+z\306\365\205\214\006\201a\032c\341\032I\020\020:.\0300\266\262\311\006u\333h@\256\035\327\240\272\047B.\253\023C]\247\232\325\251\t[\201\3435\256\252B\307\034Bh\351,\200\364\000C\016\301&l\207\330wChw\241\264\302L\330\000pC \221I\025<7\325\t/\214L\204\351q\027\364\315\237\027,IM\017^-\240\343\0142\345(4S\n\310\033@\365\312\332\2350\213\006W\332 w\323\215XR\363\305v#\266\272\345.\336_8~\200\363\215i<n5\226\024VA\304#\355\270/\0270\r\213B\373\313\037\254\355H]Bu\033\276\023\360#\001?\016\204\010\3340\346\034\2761\022\001\301\004n!\221:\212\t\376\217\031\216L\047\305;\255by$\202\310\244\220\245\224Z\315\002jR\3275\301\326sq\005\231\005\227\025\022\017\250t<e\021\214\2311-vg\241\243K\350\243#K\370\367\264\302\263B\330xe\\\330\276{;Q\033\024\334\351\t7\033\032\203m`\276\025x>bx\302p\n\324*\270iE\371\215\020\270,\333\024Ni\346(\207\347\035G<2\255#\327[\374\325g\274\273w\177i\364\374\313\375O\262\037\357\327\376Yy\255o\262K\331n~\246\270T\324\312\201/\363\363\371n\261\\T\006o\016\250\037\374+\257\345?\346Qq\341\341\346W\303\347\207\265\371\321\017\212\277\217\243\341\006\016\276\233\357\344\235bi\264r\246\177""\271\277\357\3006\213\245b}\264z6\373\030\315G+\253\375o\263\313\331\317\371\006\212\327\373<\353\334\257\375\373\342s/\275\322\337\313\267\363\243\"z\370\361\325a\345\344\334I\007\r\356\344\033\371\347\305\231\301\225\301\275\341\022\016\354\301\343\352`g\360\307p\335\353/<|\377\362\361\326\320Y\337\316\235\315\367\031\313/y\324W\373\277e?\345\357\024_\0166&\232\021\370n\263\2327x/\337}H\266\217w\207+\047\313\047\027N\350he-[\3166\363\245\374\365\374fq\276\250\215V\326\263\263\331\027\371\331\374\n\304\372\321`{\360\347p\023l70\310K\030\330\205,\201\374}7\330=^\031.\017\317\017k\243\325\327\372\235\321\332\271,\312\267\212\316\340\245\3437\216\177\037\326a\316\346\203\345\007\316\217\037\362u\364\342(\203\004\377\373*\006\377mv-\357\370\354\\\365i\372.\273\221\257\347\025L\336Z\366B\266\237u\274\000\251\203D\001\376\233\020\331\033\260\003t\264\206N\320L\345o\027\347\n\r\241\256\372\215\334\030\255\275\225\331\374:\230\300j\235\377\000\260eH\336";
+    PyObject *data = __Pyx_DecompressString(cstring, 1721, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2281 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\203kl\264@X\016U\006\223A\031Cc\357lear\301\003inn\re\004\004opw6\362\204\001\334\000B\005\177exchangP\006\277ffsets\236,i{nk\304$slot\362\2007\300|8\261E\356A\320C\371\201<\201fou\367rce\243ctarg\203et\322\2026\325eY>\324\2037\223\2042u\354\214\207\002\372\211\001al\250\205\001te >\241\206\003data.\013\020\326\211\003\374\250\213\001\205\213\003s.ASCI\377IClockOpj\000\004.\232\207\006c\356\211\002__\017\007\276\340atate_\022\006o\377nstantRe\017setC\001\t4\020\020\014:\0207pyS\376\205\002Co\002\0053\021\374\021\010\200\016Ellips\377isFillVa\027lue\000\007s\310\017\034\007\363\000v\314\016Op\342\213\001ion\000\006\350\212/\017\t\047\027.\255\212\002opP\377eriodicO\002\000\007p\336/\034\007\202\021\322\210\003?\000\214\215\002\261O,\021\020\007\240NRe\230\214\001S\340\301A\000\010""\342O\017\013+\031.ta\377keRingSl\303ot\000\005>\020\033\004\3251Se\277quence\370BL\007ist\000\006\373o\017\t\376n\271b\377WindowOp\300\000\n2\024$\005\201\022\241\216\001\030\006be\247ginE\013\365\001_\201\212\005d\350\264\204\003\272\204\003\240\024sN\026s.g\335e\360\003s.s\000\007lo\377tStepLooAp\000\005\377\020\033\004\3052\024\005o\304\204\005]s@\006run\307\223\001.\314\223\007\337__Pyx\001\000Di\377ct_NextR\357ef__\360\220\004e__\363__\305\221\002\000\006_get/item\026\001d0\001 \000\357func&\001get\341s\246\207\0024\000\247\217\003<\001mai\275n\003\002odulM\002n[am\002\003ew]\001p~\000\177checksuT\000\370\n\001?\004\025\001type_\355_\037\001un\310\216\002e_E\315n \005vt\241\221\001\241\001qu\303alO\005\346\220\005\304\210\016\200\221\006ex^\325\001set_\203\005s\260\010~\341\210\016__test\321\001\375s\233\221\001outine\367abc\373\211\005_buf\367fer\302\220\003asyn\177cio.cor#\003\377sbasebat\247ch_\306\220\002\321bc\250\217\002c\365lF\000_\234 trac\356!\000ckc\224\212\001cop\277ycount\370\216\006d\177istsim.\370`;t.\202\223\006dtd\233!\000\002\357_is_\300\227\003emp\377tyencode\357enum\261\225\002err\177orevery\275\217\005\276\304\217\006first\253\222\001s\377float64f\317lush\000\002\252\003fo\017rmat\263\226\004\347A\212\225\001\202aodids\352\224\002in4\000z\221as\000\002izek\303\222\002\177maskmem\224\227\001\316\214\227\001nn_\332\222\002\373And\327imn\353`_i\002np\336\370\223\002objo\317\220\003op\374\264\204\006\274\204\007own_dt\377packpaus\237e_atp\327\211\002)\000r~\336\210\002regist\351\000?ingrun\331\223\001\236\221\001\343et\203\225\004\343\227\002\260\000kss\310\241\000\233\221\002\240\221\001s\322\217\002\233\226\002ss\317tart\355\223\002\354\225\001op\366\370\223\002st\005\001ructqt\365\210\001\366\206\013\203\220\003tim\240`oepun\234\001un\213\003\367ed_\332\"upda\363te\206\225\002\275\224\003widt\343hw\260\210\002\000\003\225cxO\200\377\001\330\004\n\210+\220Q\377\200A\340\010\017\210t\220\3771\220D\230\013\2401\240\375A\t\0057\230\"\230D\240""\177\002\240\047\250\025\250a \003\377}\230A\230Q\230d\240\377$\320&8\270\004\270A\376\010\013%\240\177\260d\270!\376M\001\034\230C\230q\240\001\177\330\010\013\2102\210R[\000\3777\230&\240\001\240\021\330\357\014\022\220*A\001\330\010\014\377\210G\2202\220U\230!\376\007\001B\210i\220q\200A\377\360\006\000\t\r\210O\230\3774\230w\240d\320*:\277\270\047\300\026\300q(\001N\377\230!\2305\240\013\2503\327\250j\270T\000\014\"\0005\240\177\014\250C\250z\270\021\032\003\177$\320\0362\260-\270)\002\373L\230\037\002J\220e\2301\376P\003\016\210X\220T\230\032\247\2407\250k\002\025\002\330\365\000u\373\220Aq\003\035\230D\320 \3774\260D\270\010\300\002\300\377$\300a\330\010\020\220\002\377\220&\230\001\230\023\230F\377\240\"\240A\330\010\021\220\177\022\2206\230\022\2303\377\000\177)\2504\250{\270&)\000\356\275\000\013\2101\325\001$\220m\376\275 H\250D\260\010\270\002\377\270\"\270A\330\014\017\210\377q\330\020\026\220d\230-\377\240q\250\t\260\024\260Y{\270b]\000&\310\002\310\363\002{M\230\273\000\017\210w\220\336 {\360\016\371\001G\220<\230\355\002\337G\220:\230Q\243!H\220\337E\230\021\230\047\271!\020\220\177\005\220R\220q\330\014\005\001\250\270 \246 ]\000\025\327\000\024\225@a\377\330\020\022\220$\220a\220\177r\230\030\240\026\240s\350\000\356~\000t\2207\341 \020\027\220\017u\230B\230\324\000\220\000";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2281, 4108);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2289 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\203kl\264@X\016U\006\223A\031Cc\357lear\301\003inn\re\004\004opw6\362\204\001\334\000B\005\177exchangP\006\277ffsets\236,i;nk\304$slo\026\005\200\207\003\200\377\2007\211\2008\276E\373A\335C\206\202<\216fo\357urce\260ctar\007get\337\2026\342eY>\341\2037\240\2042\331u\231\207\002\207\212\001al\265\205\001te} \256\206\003data.\013\020\370\343\211\003\265\213\001\213d.ASCI\377IClockOpj\000\004.\247\207\006c\373\211\002__\017\007\276\355atate_\022\006o\377nstantRe\017setC\001\t4\020\020\014:\0207pyS\213\206\002Co\002\0053\021\374\021\010\200\016Ellips\377isFillVa\027lue\000\007s\310\017\034\007\363\000v\314\016Op\357\213\001ion\000\006\350\212/\017\t\047\027.\272\212\002opP\377eriodicO\002\000\007p\336/\034\007\202\021\337\210\003?\000\231\215\002\261O,\021\020\007\240NRe\245\214\001S""\340\301A\000\010\342O\017\013+\031.ta\377keRingSl\303ot\000\005>\020\033\004\3251Se\277quence\370BL\007ist\000\006\373o\017\t\376n\271b\377WindowOp\300\000\n2\024$\005\201\022\256\216\001\030\006be\247ginE\013\365\001_\216\212\005d\350\264\204\003\272\204\003\240\024sN\026s.g\335e\360\003s.s\000\007lo\377tStepLooAp\000\005\377\020\033\004\3052\024\005o\304\204\005]s@\006run\324\223\001.\331\223\007\337__Pyx\001\000Di\377ct_NextR\357ef__\375\220\004e__\363__\322\221\002\000\006_get/item\026\001d0\001 \000\357func&\001get\341s\246\207\0024\000\264\217\003<\001mai\275n\003\002odulM\002n[am\002\003ew]\001p~\000\177checksuT\000\370\n\001?\004\025\001type_\355_\037\001un\325\216\002e_E\315n \005vt\256\221\001\241\001qu\303alO\005\363\220\005\304\210\016\215\221\006ex^\325\001set_\203\005s\260\010~\341\210\016__test\321\001\375s\250\221\001outine\367abc\373\211\005_buf\367fer\317\220\003asyn\177cio.cor#\003\377sbasebat\247ch_\323\220\002\321bc\265\217\002c\365lF\000_\234 trac\356!\000ckc\224\212\001cop\277ycount\205\217\006d\177istsim.\370`;t.\217\223\006dtd\233!\000\002\357_is_\315\227\003emp\377tyencode\357enum\276\225\002err\177orevery\312\217\005\276\321\217\006first\270\222\001s\377float64f\317lush\000\002\252\003fo\017rmat\300\226\004\347A\227\225\001\202aodids\367\224\002in4\000z\221as\000\002izek\320\222\002\177maskmem\241\227\001\316\231\227\001nn_\347\222\002\373And\327imn\353`_i\002np\336\205\224\002objo\334\220\003op\374\264\204\006\274\204\007own_dt\377packpaus\237e_atp\327\211\002)\000r~\336\210\002regist\351\000?ingrun\346\223\001\253\221\001\343et\220\225\004\360\227\002\260\000kss\310\241\000\250\221\002\255\221\001s\322\217\002\250\226\002ss\317tart\372\223\002\371\225\001op\306\205\224\002st\005\001\322\231\001\035\000ru\307ctt\374\210\001\375\206\013\212\220\003ti\275m\247`epun\243\001u\335n\222\003ed_\341\"up\317date\232\225\002\321\224\003wi\217dthw\267\210\002\000\003\234cx\377O\200\001\330\004\n\210+\377\220Q\200A\340\010\017\210\377t\2201\220D""\230\013\240\3671\240A\t\0057\230\"\230\377D\240\002\240\047\250\025\250\375a \003}\230A\230Q\230\377d\240$\320&8\270\004\373\270A\010\013%\240\177\260d\373\270!M\001\034\230C\230q\377\240\001\330\010\013\2102\210\375R[\0007\230&\240\001\240\277\021\330\014\022\220*A\001\330\377\010\014\210G\2202\220U\373\230!\007\001B\210i\220q\377\200A\360\006\000\t\r\210\377O\2304\230w\240d\320\377*:\270\047\300\026\300q\376(\001N\230!\2305\240\013_\2503\250j\270T\000\014\"\000\3775\240\014\250C\250z\270\375\021\032\003$\320\0362\260-\355\270)\002L\230\037\002J\220e\373\2301P\003\016\210X\220T\237\230\032\2407\250k\002\025\002\330\356\365\000u\220Aq\003\035\230D\377\320 4\260D\270\010\300\377\002\300$\300a\330\010\020\377\220\002\220&\230\001\230\023\377\230F\240\"\240A\330\010\377\021\220\022\2206\230\022\230\3753\377\000)\2504\250{\270\271&)\000\275\000\013\2101\325\001$\373\220m\275 H\250D\260\010\377\270\002\270\"\270A\330\014\377\017\210q\330\020\026\220d\377\230-\240q\250\t\260\024\357\260Y\270b]\000&\310\002\355\310\363\002M\230\273\000\017\210w\355\220\336 \360\016\371\001G\220<}\230\355\002G\220:\230Q\243!\177H\220E\230\021\230\047\271!\377\020\220\005\220R\220q\330\241\014\005\001\270 \246 ]\000\025\327\000\024\376\225@a\330\020\022\220$\220\377a\220r\230\030\240\026\240\271s\350\000~\000t\2207\341 \020?\027\220u\230B\230\324\000\220\000";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2289, 4128);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (4108 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.clear,self.inner,self.op cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.op,self.values cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisFillValuesFillValues.__reduce_cython__FillValues.__setstate_cython__OperationOperation.__reduce_cython__Operation.""__setstate_cython__Operation.step_opPeriodicOpPeriodicOp.__reduce_cython__PeriodicOp.__setstate_cython__PythonOpPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__RingSlot.__setstate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbegincclearcline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationoperationsown_dtpackpause_atperiodpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevaluevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330\014\022\220*\230A\230Q""\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
+    #else /* compression: none (4128 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.clear,self.inner,self.op cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.op,self.values cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisFillValuesFillValues.__reduce_cython__FillValues.__setstate_cython__OperationOperation.__reduce_cytho""n__Operation.__setstate_cython__Operation.step_opPeriodicOpPeriodicOp.__reduce_cython__PeriodicOp.__setstate_cython__PythonOpPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__RingSlot.__setstate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbegincclearcline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationoperationsown_dtpackpause_atperiodpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstridesstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevaluevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330""\014\022\220*\230A\230Q\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 218; i++) {
+    for (int i = 0; i < 219; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 44) PyUnicode_InternInPlace(&string);
@@ -40776,8 +40845,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 218; i < 229; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-218].length;
+    for (int i = 219; i < 230; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-219].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -40787,14 +40856,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 229; i++) {
+    for (Py_ssize_t i = 0; i < 230; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 218;
+      PyObject **table = stringtab + 219;
       for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -41002,12 +41071,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 406};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 413};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_window_steps, __pyx_mstate->__pyx_n_u_next_flush, __pyx_mstate->__pyx_n_u_flush_steps, __pyx_mstate->__pyx_n_u_batch_steps, __pyx_mstate->__pyx_n_u_unrecorded_first};
     __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 416};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 423};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
     __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
   }
@@ -41022,12 +41091,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 519};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 526};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 523};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 530};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_pause_at, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_op};
     __pyx_mstate_global->__pyx_codeobj_tab[29] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[29])) goto bad;
   }
@@ -41042,7 +41111,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[31] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[31])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 586};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 593};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_width, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[32] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[32])) goto bad;
   }

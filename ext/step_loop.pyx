@@ -349,6 +349,9 @@ cdef class SpikeWindowOp(Operation):
     slots : list of Spikes
     offsets : list of int
         Network-wide id of each slot's local index 0.
+    strides : list of int
+        How far apart the network-wide ids of a slot's consecutive local
+        indices are (the group's share: 1 in blocks, the rank count dealt).
     exchanger : capsule or None
         The spike exchange (spike_exchange.Exchanger's); None: ``exchange``
         does all.
@@ -359,6 +362,7 @@ cdef class SpikeWindowOp(Operation):
     """
     cdef SpikeSlot** slots
     cdef int64_t* offsets
+    cdef int64_t* strides
     cdef Py_ssize_t n_slots
     cdef Exchange* exchanger
     cdef Deliverer* deliverer
@@ -371,17 +375,19 @@ cdef class SpikeWindowOp(Operation):
     cdef public int64_t batch_steps, unrecorded_first, pause_at
     cdef public bint paused
 
-    def __init__(self, list slots, list offsets, exchanger, deliverer, list sinks, exchange,
-                 record, flush):
+    def __init__(self, list slots, list offsets, list strides, exchanger, deliverer,
+                 list sinks, exchange, record, flush):
         cdef Py_ssize_t k
         self.n_slots = len(slots)
         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
-        if self.slots == NULL or self.offsets == NULL:
+        self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
+        if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
             raise MemoryError()
         for k in range(self.n_slots):
             self.slots[k] = _slot_of(<Spikes?>slots[k])
             self.offsets[k] = offsets[k]
+            self.strides[k] = strides[k]
         self.exchanger = NULL if exchanger is None else \
             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
@@ -401,6 +407,7 @@ cdef class SpikeWindowOp(Operation):
     def __dealloc__(self):
         free(self.slots)
         free(self.offsets)
+        free(self.strides)
         free(self.sinks)
 
     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,
@@ -438,7 +445,7 @@ cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1
             item = collected.items + collected.n
             for s in range(count):
                 item[s].step = step
-                item[s].id = self.slots[k].ids[s] + self.offsets[k]
+                item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
             collected.n += count
     last = step == self.stop - 1
     # A flush ends a window early, as in SpikeWindow.run.

@@ -2005,7 +2005,7 @@ struct __pyx_memoryviewslice_obj;
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
  *                             int64_t target_start, int64_t n_sources,
- *                             const int64_t[::1] positions=None):
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):
 */
 struct __pyx_defaults {
   PyObject_HEAD
@@ -2013,7 +2013,7 @@ struct __pyx_defaults {
 };
 
 
-/* "ext/synapse_store.pyx":133
+/* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -3970,7 +3970,7 @@ static PyObject *__pyx_pf___pyx_memoryviewslice_2__setstate_cython__(CYTHON_UNUS
 static PyObject *__pyx_pf_15View_dot_MemoryView___pyx_unpickle_Enum(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v___pyx_type, long __pyx_v___pyx_checksum, PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, int64_t __pyx_v_n_sources); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_46__defaults__(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources, __Pyx_memviewslice __pyx_v_positions); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources, __Pyx_memviewslice __pyx_v_positions, int64_t __pyx_v_target_stride); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_groups, __Pyx_memviewslice __pyx_v_seen); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_local_targets, int64_t __pyx_v_n_targets); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTHON_UNUSED PyObject *__pyx_self, PyObject *__pyx_v_signatures, PyObject *__pyx_v_args, PyObject *__pyx_v_kwargs, CYTHON_UNUSED PyObject *__pyx_v_defaults, CYTHON_UNUSED PyObject *__pyx_v__fused_sigindex); /* proto */
@@ -4191,7 +4191,7 @@ namespace {
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
     PyObject *__pyx_codeobj_tab[20];
-    PyObject *__pyx_string_tab[194];
+    PyObject *__pyx_string_tab[195];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4425,26 +4425,27 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_n_u_t __pyx_string_tab[171]
 #define __pyx_n_u_target_major_positions __pyx_string_tab[172]
 #define __pyx_n_u_target_start __pyx_string_tab[173]
-#define __pyx_n_u_targets __pyx_string_tab[174]
-#define __pyx_n_u_total __pyx_string_tab[175]
-#define __pyx_n_u_uint16_t __pyx_string_tab[176]
-#define __pyx_n_u_uint32_t __pyx_string_tab[177]
-#define __pyx_n_u_uint64_t __pyx_string_tab[178]
-#define __pyx_n_u_uint8_t __pyx_string_tab[179]
-#define __pyx_n_u_unpack __pyx_string_tab[180]
-#define __pyx_n_u_update __pyx_string_tab[181]
-#define __pyx_n_u_values __pyx_string_tab[182]
-#define __pyx_n_u_x __pyx_string_tab[183]
-#define __pyx_n_u_zeros __pyx_string_tab[184]
-#define __pyx_n_b_O __pyx_string_tab[185]
-#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[186]
-#define __pyx_kp_b_iso88591_9_vQa_z_wfAS_2T_IV1Cs_j_F_5_CvR __pyx_string_tab[187]
-#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[188]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[189]
-#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[190]
-#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[191]
-#define __pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq __pyx_string_tab[192]
-#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[193]
+#define __pyx_n_u_target_stride __pyx_string_tab[174]
+#define __pyx_n_u_targets __pyx_string_tab[175]
+#define __pyx_n_u_total __pyx_string_tab[176]
+#define __pyx_n_u_uint16_t __pyx_string_tab[177]
+#define __pyx_n_u_uint32_t __pyx_string_tab[178]
+#define __pyx_n_u_uint64_t __pyx_string_tab[179]
+#define __pyx_n_u_uint8_t __pyx_string_tab[180]
+#define __pyx_n_u_unpack __pyx_string_tab[181]
+#define __pyx_n_u_update __pyx_string_tab[182]
+#define __pyx_n_u_values __pyx_string_tab[183]
+#define __pyx_n_u_x __pyx_string_tab[184]
+#define __pyx_n_u_zeros __pyx_string_tab[185]
+#define __pyx_n_b_O __pyx_string_tab[186]
+#define __pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1 __pyx_string_tab[187]
+#define __pyx_kp_b_iso88591_9_q_vQa_z_wfAS_2T_IV1Cs_j_F_5_C __pyx_string_tab[188]
+#define __pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A __pyx_string_tab[189]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A __pyx_string_tab[190]
+#define __pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6 __pyx_string_tab[191]
+#define __pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r __pyx_string_tab[192]
+#define __pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq __pyx_string_tab[193]
+#define __pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq __pyx_string_tab[194]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4497,7 +4498,7 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
   for (int i=0; i<20; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<194; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<195; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4559,7 +4560,7 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
   for (int i=0; i<20; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<194; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<195; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -22681,7 +22682,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_group_by_source(CYTHON_
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
  *                             int64_t target_start, int64_t n_sources,
- *                             const int64_t[::1] positions=None):
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):
 */
 
 static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_46__defaults__(CYTHON_UNUSED PyObject *__pyx_self) {
@@ -22689,40 +22690,63 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_46__defaults__(CYTHON_U
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
   PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__defaults__", 0);
   __pyx_t_1 = __pyx_memoryview_fromslice(__Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self)->arg0, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = PyTuple_New(1); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 45, __pyx_L1_error)
+
+  /* "ext/synapse_store.pyx":47
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):             # <<<<<<<<<<<<<<
+ *     """The CSR arrays of a connect call's synapses, in one stable counting
+ *     sort that moves the targets (and ``positions``, if given) themselves: no
+*/
+  __pyx_t_2 = __Pyx_PyLong_From_int64_t(((int64_t)1)); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 47, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
+
+  /* "ext/synapse_store.pyx":45
+ * 
+ * 
+ * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
+ *                             int64_t target_start, int64_t n_sources,
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):
+*/
+  __pyx_t_3 = PyTuple_New(2); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
-  __pyx_t_1 = 0;
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 45, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_1);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
+  __pyx_t_1 = 0;
+  __pyx_t_2 = 0;
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 45, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __Pyx_GIVEREF(__pyx_t_3);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_t_3) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
   __Pyx_INCREF(Py_None);
   __Pyx_GIVEREF(Py_None);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, Py_None) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
-  __pyx_t_2 = 0;
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, Py_None) != (0)) __PYX_ERR(0, 45, __pyx_L1_error);
+  __pyx_t_3 = 0;
   {
     PyObject *__pyx_temp;
     {
       __pyx_temp = __pyx_r;
-      __pyx_r = __pyx_t_1;
+      __pyx_r = __pyx_t_2;
     }
     __Pyx_XDECREF(__pyx_temp);
   }
-  __pyx_t_1 = 0;
+  __pyx_t_2 = 0;
   goto __pyx_L0;
 
   /* function exit code */
   __pyx_L1_error:;
   __Pyx_XDECREF(__pyx_t_1);
   __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
   __Pyx_AddTraceback("distsim._ext.synapse_store.__defaults__", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
@@ -22739,7 +22763,7 @@ PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source, "The CSR arrays of a connect call\047s synapses, in one stable counting\n    sort that moves the targets (and ``positions``, if given) themselves: no\n    permutation array, no gather (random reads cost more than the sort).\n\n    Returns\n    -------\n    row_start : int64 array of n_sources + 1\n    local_targets : int32 array\n        ``targets - target_start`` grouped by source, in the input order\n        within a source.\n    grouped_positions : int64 array or None\n        ``positions`` in the same order.\n    ");
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source, "The CSR arrays of a connect call\047s synapses, in one stable counting\n    sort that moves the targets (and ``positions``, if given) themselves: no\n    permutation array, no gather (random reads cost more than the sort).\n\n    Returns\n    -------\n    row_start : int64 array of n_sources + 1\n    local_targets : int32 array\n        ``(targets - target_start) / target_stride`` grouped by source, in the\n        input order within a source (targets a rank owns: its share).\n    grouped_positions : int64 array or None\n        ``positions`` in the same order.\n    ");
 static PyMethodDef __pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source = {"group_targets_by_source", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_13synapse_store_2group_targets_by_source};
 static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_3group_targets_by_source(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
@@ -22753,11 +22777,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   int64_t __pyx_v_target_start;
   int64_t __pyx_v_n_sources;
   __Pyx_memviewslice __pyx_v_positions = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int64_t __pyx_v_target_stride;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[5] = {0,0,0,0,0};
+  PyObject* values[6] = {0,0,0,0,0,0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
@@ -22773,12 +22798,16 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_targets,&__pyx_mstate_global->__pyx_n_u_target_start,&__pyx_mstate_global->__pyx_n_u_n_sources,&__pyx_mstate_global->__pyx_n_u_positions,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_sources,&__pyx_mstate_global->__pyx_n_u_targets,&__pyx_mstate_global->__pyx_n_u_target_start,&__pyx_mstate_global->__pyx_n_u_n_sources,&__pyx_mstate_global->__pyx_n_u_positions,&__pyx_mstate_global->__pyx_n_u_target_stride,0};
     struct __pyx_defaults *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
     if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 45, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 45, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
         if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 45, __pyx_L3_error)
@@ -22805,10 +22834,14 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
       if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "group_targets_by_source", 0) < (0)) __PYX_ERR(0, 45, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 0, 4, 5, i); __PYX_ERR(0, 45, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 0, 4, 6, i); __PYX_ERR(0, 45, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
+        case  6:
+        values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 45, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
         if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 45, __pyx_L3_error)
@@ -22836,10 +22869,15 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
       __pyx_v_positions = __pyx_dynamic_args->arg0;
       __PYX_INC_MEMVIEW(&__pyx_v_positions, 1);
     }
+    if (values[5]) {
+      __pyx_v_target_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_target_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 47, __pyx_L3_error)
+    } else {
+      __pyx_v_target_stride = ((int64_t)((int64_t)1));
+    }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("group_targets_by_source", 0, 4, 6, __pyx_nargs); __PYX_ERR(0, 45, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22853,7 +22891,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(__pyx_self, __pyx_v_sources, __pyx_v_targets, __pyx_v_target_start, __pyx_v_n_sources, __pyx_v_positions);
+  __pyx_r = __pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(__pyx_self, __pyx_v_sources, __pyx_v_targets, __pyx_v_target_start, __pyx_v_n_sources, __pyx_v_positions, __pyx_v_target_stride);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -22864,11 +22902,12 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_positions, 1);
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources, __Pyx_memviewslice __pyx_v_positions) {
+static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_source(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_sources, __Pyx_memviewslice __pyx_v_targets, int64_t __pyx_v_target_start, int64_t __pyx_v_n_sources, __Pyx_memviewslice __pyx_v_positions, int64_t __pyx_v_target_stride) {
   Py_ssize_t __pyx_v_n;
   Py_ssize_t __pyx_v_k;
   int __pyx_v_moving;
@@ -23341,7 +23380,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
  *             local = targets[k] - target_start
- *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+ *             if target_stride != 1 and local > 0:
 */
           __pyx_t_18 = __pyx_v_k;
           __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )));
@@ -23350,8 +23389,8 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  *         for k in range(n):
  *             s = sources[k]
  *             local = targets[k] - target_start             # <<<<<<<<<<<<<<
- *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
- *                 bad = k
+ *             if target_stride != 1 and local > 0:
+ *                 local = local // target_stride
 */
           __pyx_t_18 = __pyx_v_k;
           __pyx_v_local = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) ))) - __pyx_v_target_start);
@@ -23359,6 +23398,50 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           /* "ext/synapse_store.pyx":77
  *             s = sources[k]
  *             local = targets[k] - target_start
+ *             if target_stride != 1 and local > 0:             # <<<<<<<<<<<<<<
+ *                 local = local // target_stride
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+*/
+          __pyx_t_2 = (__pyx_v_target_stride != 1);
+
+          if (__pyx_t_2) {
+
+          } else {
+
+            __pyx_t_1 = __pyx_t_2;
+
+            goto __pyx_L13_bool_binop_done;
+          }
+          __pyx_t_2 = (__pyx_v_local > 0);
+
+
+          __pyx_t_1 = __pyx_t_2;
+
+          __pyx_L13_bool_binop_done:;
+          if (__pyx_t_1) {
+
+
+            /* "ext/synapse_store.pyx":78
+ *             local = targets[k] - target_start
+ *             if target_stride != 1 and local > 0:
+ *                 local = local // target_stride             # <<<<<<<<<<<<<<
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+ *                 bad = k
+*/
+            __pyx_v_local = (__pyx_v_local / __pyx_v_target_stride);
+
+            /* "ext/synapse_store.pyx":77
+ *             s = sources[k]
+ *             local = targets[k] - target_start
+ *             if target_stride != 1 and local > 0:             # <<<<<<<<<<<<<<
+ *                 local = local // target_stride
+ *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
+*/
+          }
+
+          /* "ext/synapse_store.pyx":79
+ *             if target_stride != 1 and local > 0:
+ *                 local = local // target_stride
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
  *                 bad = k
  *                 break
@@ -23371,7 +23454,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 
             __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L13_bool_binop_done;
+            goto __pyx_L16_bool_binop_done;
           }
           __pyx_t_2 = (__pyx_v_s >= __pyx_v_n_sources);
 
@@ -23381,7 +23464,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 
             __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L13_bool_binop_done;
+            goto __pyx_L16_bool_binop_done;
           }
           __pyx_t_2 = (__pyx_v_local < 0);
 
@@ -23391,19 +23474,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 
             __pyx_t_1 = __pyx_t_2;
 
-            goto __pyx_L13_bool_binop_done;
+            goto __pyx_L16_bool_binop_done;
           }
           __pyx_t_2 = (__pyx_v_local > 0x7FFFFFFF);
 
 
           __pyx_t_1 = __pyx_t_2;
 
-          __pyx_L13_bool_binop_done:;
+          __pyx_L16_bool_binop_done:;
           if (__pyx_t_1) {
 
 
-            /* "ext/synapse_store.pyx":78
- *             local = targets[k] - target_start
+            /* "ext/synapse_store.pyx":80
+ *                 local = local // target_stride
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k             # <<<<<<<<<<<<<<
  *                 break
@@ -23411,7 +23494,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
             __pyx_v_bad = __pyx_v_k;
 
-            /* "ext/synapse_store.pyx":79
+            /* "ext/synapse_store.pyx":81
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
  *                 bad = k
  *                 break             # <<<<<<<<<<<<<<
@@ -23420,16 +23503,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
             goto __pyx_L11_break;
 
-            /* "ext/synapse_store.pyx":77
- *             s = sources[k]
- *             local = targets[k] - target_start
+            /* "ext/synapse_store.pyx":79
+ *             if target_stride != 1 and local > 0:
+ *                 local = local // target_stride
  *             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:             # <<<<<<<<<<<<<<
  *                 bad = k
  *                 break
 */
           }
 
-          /* "ext/synapse_store.pyx":80
+          /* "ext/synapse_store.pyx":82
  *                 bad = k
  *                 break
  *             row_start[s + 1] += 1             # <<<<<<<<<<<<<<
@@ -23460,7 +23543,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       }
   }
 
-  /* "ext/synapse_store.pyx":81
+  /* "ext/synapse_store.pyx":83
  *                 break
  *             row_start[s + 1] += 1
  *     if bad >= 0:             # <<<<<<<<<<<<<<
@@ -23472,7 +23555,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":82
+    /* "ext/synapse_store.pyx":84
  *             row_start[s + 1] += 1
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")             # <<<<<<<<<<<<<<
@@ -23481,15 +23564,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
     __pyx_t_7 = NULL;
     __pyx_t_18 = __pyx_v_bad;
-    __pyx_t_6 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 84, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 84, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_9);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __pyx_t_18 = __pyx_v_bad;
-    __pyx_t_6 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) )))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_PyLong_From_int64_t((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) )))); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 84, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
-    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 82, __pyx_L1_error)
+    __pyx_t_8 = __Pyx_PyObject_FormatSimple(__pyx_t_6, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 84, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_8);
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __pyx_t_19[0] = __pyx_mstate_global->__pyx_kp_u_synapse;
@@ -23506,7 +23589,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __pyx_t_20 |= __Pyx_PyUnicode_KIND_04(__pyx_t_19[1]) | __Pyx_PyUnicode_KIND_04(__pyx_t_19[3]);
     #endif
     __pyx_t_6 = __Pyx_PyUnicode_Join(__pyx_t_19, 5, __pyx_t_15, __pyx_t_20);
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 82, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 84, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_6);
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
@@ -23516,14 +23599,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __pyx_t_3 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_5, (2-__pyx_t_5) | (__pyx_t_5*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_7); __pyx_t_7 = 0;
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 82, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 84, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     __Pyx_Raise(__pyx_t_3, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-    __PYX_ERR(0, 82, __pyx_L1_error)
+    __PYX_ERR(0, 84, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":81
+    /* "ext/synapse_store.pyx":83
  *                 break
  *             row_start[s + 1] += 1
  *     if bad >= 0:             # <<<<<<<<<<<<<<
@@ -23532,7 +23615,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 */
   }
 
-  /* "ext/synapse_store.pyx":83
+  /* "ext/synapse_store.pyx":85
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23545,7 +23628,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":84
+        /* "ext/synapse_store.pyx":86
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:
  *         for s in range(n_sources):             # <<<<<<<<<<<<<<
@@ -23559,7 +23642,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         for (__pyx_t_21 = 0; __pyx_t_21 < __pyx_t_13; __pyx_t_21+=1) {
           __pyx_v_s = __pyx_t_21;
 
-          /* "ext/synapse_store.pyx":85
+          /* "ext/synapse_store.pyx":87
  *     with nogil:
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]             # <<<<<<<<<<<<<<
@@ -23570,7 +23653,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
           __pyx_t_22 = (__pyx_v_s + 1);
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_22)) )) += (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_row_start.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":86
+          /* "ext/synapse_store.pyx":88
  *         for s in range(n_sources):
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]             # <<<<<<<<<<<<<<
@@ -23583,12 +23666,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         }
 
 
-        /* "ext/synapse_store.pyx":87
+        /* "ext/synapse_store.pyx":89
  *             row_start[s + 1] += row_start[s]
  *             fill[s] = row_start[s]
  *         for k in range(n):             # <<<<<<<<<<<<<<
  *             s = sources[k]
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)
 */
 
         __pyx_t_15 = __pyx_v_n;
@@ -23597,39 +23680,39 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         for (__pyx_t_17 = 0; __pyx_t_17 < __pyx_t_16; __pyx_t_17+=1) {
           __pyx_v_k = __pyx_t_17;
 
-          /* "ext/synapse_store.pyx":88
+          /* "ext/synapse_store.pyx":90
  *             fill[s] = row_start[s]
  *         for k in range(n):
  *             s = sources[k]             # <<<<<<<<<<<<<<
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)
  *             if moving:
 */
           __pyx_t_18 = __pyx_v_k;
           __pyx_v_s = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_sources.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":89
+          /* "ext/synapse_store.pyx":91
  *         for k in range(n):
  *             s = sources[k]
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)             # <<<<<<<<<<<<<<
+ *             local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)             # <<<<<<<<<<<<<<
  *             if moving:
  *                 grouped[fill[s]] = positions[k]
 */
           __pyx_t_18 = __pyx_v_k;
           __pyx_t_22 = __pyx_v_s;
           __pyx_t_23 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )));
-          *((int32_t *) ( /* dim=0 */ ((char *) (((int32_t *) __pyx_v_local_targets.data) + __pyx_t_23)) )) = ((int32_t)((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) ))) - __pyx_v_target_start));
+          *((int32_t *) ( /* dim=0 */ ((char *) (((int32_t *) __pyx_v_local_targets.data) + __pyx_t_23)) )) = ((int32_t)(((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_targets.data) + __pyx_t_18)) ))) - __pyx_v_target_start) / __pyx_v_target_stride));
 
-          /* "ext/synapse_store.pyx":90
+          /* "ext/synapse_store.pyx":92
  *             s = sources[k]
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)
  *             if moving:             # <<<<<<<<<<<<<<
  *                 grouped[fill[s]] = positions[k]
  *             fill[s] += 1
 */
           if (__pyx_v_moving) {
 
-            /* "ext/synapse_store.pyx":91
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+            /* "ext/synapse_store.pyx":93
+ *             local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)
  *             if moving:
  *                 grouped[fill[s]] = positions[k]             # <<<<<<<<<<<<<<
  *             fill[s] += 1
@@ -23640,16 +23723,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
             __pyx_t_23 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_22)) )));
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_grouped.data) + __pyx_t_23)) )) = (*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_positions.data) + __pyx_t_18)) )));
 
-            /* "ext/synapse_store.pyx":90
+            /* "ext/synapse_store.pyx":92
  *             s = sources[k]
- *             local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+ *             local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)
  *             if moving:             # <<<<<<<<<<<<<<
  *                 grouped[fill[s]] = positions[k]
  *             fill[s] += 1
 */
           }
 
-          /* "ext/synapse_store.pyx":92
+          /* "ext/synapse_store.pyx":94
  *             if moving:
  *                 grouped[fill[s]] = positions[k]
  *             fill[s] += 1             # <<<<<<<<<<<<<<
@@ -23662,7 +23745,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
 
       }
 
-      /* "ext/synapse_store.pyx":83
+      /* "ext/synapse_store.pyx":85
  *     if bad >= 0:
  *         raise IndexError(f"synapse ({sources[bad]}, {targets[bad]}) is outside the store")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23673,13 +23756,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L20;
+          goto __pyx_L23;
         }
-        __pyx_L20:;
+        __pyx_L23:;
       }
   }
 
-  /* "ext/synapse_store.pyx":93
+  /* "ext/synapse_store.pyx":95
  *                 grouped[fill[s]] = positions[k]
  *             fill[s] += 1
  *     return row_start_arr, local_arr, (grouped_arr if moving else None)             # <<<<<<<<<<<<<<
@@ -23693,16 +23776,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
     __Pyx_INCREF(Py_None);
     __pyx_t_3 = Py_None;
   }
-  __pyx_t_6 = PyTuple_New(3); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 93, __pyx_L1_error)
+  __pyx_t_6 = PyTuple_New(3); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 95, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_INCREF(__pyx_v_row_start_arr);
   __Pyx_GIVEREF(__pyx_v_row_start_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 93, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 0, __pyx_v_row_start_arr) != (0)) __PYX_ERR(0, 95, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_local_arr);
   __Pyx_GIVEREF(__pyx_v_local_arr);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 93, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 1, __pyx_v_local_arr) != (0)) __PYX_ERR(0, 95, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 93, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_6, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 95, __pyx_L1_error);
   __pyx_t_3 = 0;
   {
     PyObject *__pyx_temp;
@@ -23720,7 +23803,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
  *                             int64_t target_start, int64_t n_sources,
- *                             const int64_t[::1] positions=None):
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):
 */
 
   /* function exit code */
@@ -23754,7 +23837,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_2group_targets_by_sourc
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":96
+/* "ext/synapse_store.pyx":98
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -23803,39 +23886,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_groups,&__pyx_mstate_global->__pyx_n_u_seen,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 96, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 98, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 98, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 98, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "rank_within_group", 0) < (0)) __PYX_ERR(0, 98, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 96, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, i); __PYX_ERR(0, 98, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 98, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 96, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 98, __pyx_L3_error)
     }
-    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 96, __pyx_L3_error)
-    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 96, __pyx_L3_error)
+    __pyx_v_groups = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_groups.memview)) __PYX_ERR(0, 98, __pyx_L3_error)
+    __pyx_v_seen = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_seen.memview)) __PYX_ERR(0, 98, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 96, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("rank_within_group", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 98, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23891,7 +23974,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("rank_within_group", 0);
 
-  /* "ext/synapse_store.pyx":100
+  /* "ext/synapse_store.pyx":102
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k             # <<<<<<<<<<<<<<
@@ -23900,7 +23983,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
   __pyx_v_n = (__pyx_v_groups.shape[0]);
 
-  /* "ext/synapse_store.pyx":101
+  /* "ext/synapse_store.pyx":103
  *     updated in place."""
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -23908,16 +23991,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
  *     for k in range(n):
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 101, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 103, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23938,13 +24021,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 101, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23956,25 +24039,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 101, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 103, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":102
+  /* "ext/synapse_store.pyx":104
  *     cdef Py_ssize_t n = groups.shape[0], k
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 102, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 104, __pyx_L1_error)
   __pyx_v_rank = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":103
+  /* "ext/synapse_store.pyx":105
  *     out = np.empty(n, dtype=np.int64)
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -23988,7 +24071,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
     __pyx_v_k = __pyx_t_11;
 
-    /* "ext/synapse_store.pyx":104
+    /* "ext/synapse_store.pyx":106
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -24016,7 +24099,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
     if (unlikely(__pyx_t_12)) {
 
 
-      /* "ext/synapse_store.pyx":105
+      /* "ext/synapse_store.pyx":107
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")             # <<<<<<<<<<<<<<
@@ -24025,12 +24108,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 */
       __pyx_t_4 = NULL;
       __pyx_t_13 = __pyx_v_k;
-      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 105, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyLong_From_int32_t((*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_groups.data) + __pyx_t_13)) )))); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 107, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
-      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 105, __pyx_L1_error)
+      __pyx_t_6 = __Pyx_PyObject_FormatSimple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_unicode); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 107, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 105, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyUnicode_From_Py_ssize_t(((__pyx_v_seen.shape[0]) - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 107, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __pyx_t_15[0] = __pyx_mstate_global->__pyx_kp_u_group;
       __pyx_t_15[1] = __pyx_t_6;
@@ -24045,7 +24128,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __pyx_t_17 |= __Pyx_PyUnicode_KIND_04(__pyx_t_15[1]);
       #endif
       __pyx_t_3 = __Pyx_PyUnicode_Join(__pyx_t_15, 4, __pyx_t_16, __pyx_t_17);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 105, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 107, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
       __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
@@ -24055,14 +24138,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
         __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 105, __pyx_L1_error)
+        if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 107, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_1);
       }
       __Pyx_Raise(__pyx_t_1, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-      __PYX_ERR(0, 105, __pyx_L1_error)
+      __PYX_ERR(0, 107, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":104
+      /* "ext/synapse_store.pyx":106
  *     cdef int64_t[::1] rank = out
  *     for k in range(n):
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:             # <<<<<<<<<<<<<<
@@ -24073,7 +24156,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
 
 
-  /* "ext/synapse_store.pyx":106
+  /* "ext/synapse_store.pyx":108
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24086,7 +24169,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":107
+        /* "ext/synapse_store.pyx":109
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -24100,7 +24183,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":108
+          /* "ext/synapse_store.pyx":110
  *     with nogil:
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]             # <<<<<<<<<<<<<<
@@ -24112,7 +24195,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
           __pyx_t_19 = __pyx_v_k;
           *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_rank.data) + __pyx_t_19)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_seen.data) + __pyx_t_18)) )));
 
-          /* "ext/synapse_store.pyx":109
+          /* "ext/synapse_store.pyx":111
  *         for k in range(n):
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1             # <<<<<<<<<<<<<<
@@ -24126,7 +24209,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
 
       }
 
-      /* "ext/synapse_store.pyx":106
+      /* "ext/synapse_store.pyx":108
  *         if groups[k] < 0 or groups[k] >= seen.shape[0]:
  *             raise IndexError(f"group {groups[k]} outside 0..{seen.shape[0] - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24143,7 +24226,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
       }
   }
 
-  /* "ext/synapse_store.pyx":110
+  /* "ext/synapse_store.pyx":112
  *             rank[k] = seen[groups[k]]
  *             seen[groups[k]] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -24161,7 +24244,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":96
+  /* "ext/synapse_store.pyx":98
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
@@ -24190,7 +24273,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_4rank_within_group(CYTH
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":120
+/* "ext/synapse_store.pyx":122
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
@@ -24239,39 +24322,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_n_targets,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 120, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 122, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 120, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 120, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts_by_target", 0) < (0)) __PYX_ERR(0, 120, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts_by_target", 0) < (0)) __PYX_ERR(0, 122, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, i); __PYX_ERR(0, 120, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, i); __PYX_ERR(0, 122, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 120, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 120, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 120, __pyx_L3_error)
-    __pyx_v_n_targets = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_targets == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 120, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
+    __pyx_v_n_targets = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_n_targets == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 120, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts_by_target", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 122, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24322,7 +24405,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts_by_target", 0);
 
-  /* "ext/synapse_store.pyx":122
+  /* "ext/synapse_store.pyx":124
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24331,7 +24414,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":123
+  /* "ext/synapse_store.pyx":125
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     out = np.zeros(n_targets + 1, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24339,16 +24422,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_targets + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_int64_t((__pyx_v_n_targets + 1)); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 123, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -24369,13 +24452,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 123, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -24387,25 +24470,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 123, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 125, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":124
+  /* "ext/synapse_store.pyx":126
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out             # <<<<<<<<<<<<<<
  *     with nogil:
  *         for k in range(n):
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 124, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 126, __pyx_L1_error)
   __pyx_v_row_start = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":125
+  /* "ext/synapse_store.pyx":127
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24418,7 +24501,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":126
+        /* "ext/synapse_store.pyx":128
  *     cdef int64_t[::1] row_start = out
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -24432,7 +24515,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
           __pyx_v_k = __pyx_t_11;
 
-          /* "ext/synapse_store.pyx":127
+          /* "ext/synapse_store.pyx":129
  *     with nogil:
  *         for k in range(n):
  *             row_start[local_targets[k] + 1] += 1             # <<<<<<<<<<<<<<
@@ -24445,7 +24528,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         }
 
 
-        /* "ext/synapse_store.pyx":128
+        /* "ext/synapse_store.pyx":130
  *         for k in range(n):
  *             row_start[local_targets[k] + 1] += 1
  *         for k in range(n_targets):             # <<<<<<<<<<<<<<
@@ -24459,7 +24542,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
         for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_15; __pyx_t_9+=1) {
           __pyx_v_k = __pyx_t_9;
 
-          /* "ext/synapse_store.pyx":129
+          /* "ext/synapse_store.pyx":131
  *             row_start[local_targets[k] + 1] += 1
  *         for k in range(n_targets):
  *             row_start[k + 1] += row_start[k]             # <<<<<<<<<<<<<<
@@ -24473,7 +24556,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
 
       }
 
-      /* "ext/synapse_store.pyx":125
+      /* "ext/synapse_store.pyx":127
  *     out = np.zeros(n_targets + 1, dtype=np.int64)
  *     cdef int64_t[::1] row_start = out
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -24490,7 +24573,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
       }
   }
 
-  /* "ext/synapse_store.pyx":130
+  /* "ext/synapse_store.pyx":132
  *         for k in range(n_targets):
  *             row_start[k + 1] += row_start[k]
  *     return out             # <<<<<<<<<<<<<<
@@ -24508,7 +24591,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":120
+  /* "ext/synapse_store.pyx":122
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
@@ -24537,7 +24620,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_6counts_by_target(CYTHO
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":133
+/* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -24574,53 +24657,53 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_9scatter_by_target(PyOb
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults1 *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 133, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 135, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -24634,7 +24717,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_9scatter_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24686,7 +24769,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 133, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 135, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -24704,11 +24787,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 133, __pyx_L1_error)
+    __PYX_ERR(0, 135, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 135, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -24718,7 +24801,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 133, __pyx_L1_error)
+      __PYX_ERR(0, 135, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -24737,9 +24820,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 133, __pyx_L1_error)
+    __PYX_ERR(0, 135, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_values, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_values, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 135, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -24748,25 +24831,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_8scatter_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 133, __pyx_L1_error)
+      __PYX_ERR(0, 135, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_values); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_values); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_values, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 133, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_values, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 135, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 133, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 135, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -24821,53 +24904,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_17scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 135, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24924,7 +25007,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":140
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -24933,7 +25016,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":139
+  /* "ext/synapse_store.pyx":141
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24941,9 +25024,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -24963,14 +25046,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_16scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 139, __pyx_L1_error)
+    __PYX_ERR(0, 141, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -24991,13 +25074,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25009,16 +25092,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":141
+  /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25031,7 +25114,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":142
+        /* "ext/synapse_store.pyx":144
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25045,7 +25128,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":143
+          /* "ext/synapse_store.pyx":145
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25055,7 +25138,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":144
+          /* "ext/synapse_store.pyx":146
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25067,7 +25150,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":145
+          /* "ext/synapse_store.pyx":147
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25080,7 +25163,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":141
+      /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25097,7 +25180,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":133
+  /* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25154,53 +25237,53 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_19scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 135, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25257,7 +25340,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":140
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25266,7 +25349,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":139
+  /* "ext/synapse_store.pyx":141
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25274,9 +25357,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25296,14 +25379,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_18scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 139, __pyx_L1_error)
+    __PYX_ERR(0, 141, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25324,13 +25407,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25342,16 +25425,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":141
+  /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25364,7 +25447,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":142
+        /* "ext/synapse_store.pyx":144
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25378,7 +25461,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":143
+          /* "ext/synapse_store.pyx":145
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25388,7 +25471,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":144
+          /* "ext/synapse_store.pyx":146
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25400,7 +25483,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":145
+          /* "ext/synapse_store.pyx":147
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25413,7 +25496,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":141
+      /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25430,7 +25513,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":133
+  /* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25487,53 +25570,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_21scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 135, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25590,7 +25673,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_2scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":140
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25599,7 +25682,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":139
+  /* "ext/synapse_store.pyx":141
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25607,9 +25690,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25629,14 +25712,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_20scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 139, __pyx_L1_error)
+    __PYX_ERR(0, 141, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25657,13 +25740,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -25675,16 +25758,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":141
+  /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25697,7 +25780,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":142
+        /* "ext/synapse_store.pyx":144
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -25711,7 +25794,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":143
+          /* "ext/synapse_store.pyx":145
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -25721,7 +25804,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":144
+          /* "ext/synapse_store.pyx":146
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -25733,7 +25816,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":145
+          /* "ext/synapse_store.pyx":147
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -25746,7 +25829,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":141
+      /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -25763,7 +25846,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":133
+  /* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -25820,53 +25903,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_23scatter_b
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 133, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "scatter_by_target", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 133, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, i); __PYX_ERR(0, 135, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 133, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 135, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 133, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 134, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 136, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 133, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("scatter_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25923,7 +26006,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_3scatter_by_target", 0);
 
-  /* "ext/synapse_store.pyx":138
+  /* "ext/synapse_store.pyx":140
  *     target (what gathering with the counting sort's order gives, in one
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -25932,7 +26015,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":139
+  /* "ext/synapse_store.pyx":141
  *     pass and without the order array). Elements are moved as raw bytes."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25940,9 +26023,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -25962,14 +26045,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_22scatter_by_target(CYT
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 139, __pyx_L1_error)
+    __PYX_ERR(0, 141, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 139, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -25990,13 +26073,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 139, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 141, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -26008,16 +26091,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 141, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 141, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":141
+  /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26030,7 +26113,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":142
+        /* "ext/synapse_store.pyx":144
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26044,7 +26127,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":143
+          /* "ext/synapse_store.pyx":145
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -26054,7 +26137,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":144
+          /* "ext/synapse_store.pyx":146
  *         for k in range(n):
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]             # <<<<<<<<<<<<<<
@@ -26066,7 +26149,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_15)) )));
           *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_values.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":145
+          /* "ext/synapse_store.pyx":147
  *             t = local_targets[k]
  *             out[fill[t]] = values[k]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -26079,7 +26162,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":141
+      /* "ext/synapse_store.pyx":143
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26096,7 +26179,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":133
+  /* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26127,7 +26210,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":148
+/* "ext/synapse_store.pyx":150
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26177,46 +26260,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_indices,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 148, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 150, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 148, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 150, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 148, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 150, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 148, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 150, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "target_major_positions", 0) < (0)) __PYX_ERR(0, 150, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 148, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, i); __PYX_ERR(0, 150, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 150, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 150, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 148, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 150, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 148, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 148, __pyx_L3_error)
-    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 149, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 150, __pyx_L3_error)
+    __pyx_v_indices = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_indices.memview)) __PYX_ERR(0, 151, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 148, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("target_major_positions", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 150, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26276,7 +26359,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("target_major_positions", 0);
 
-  /* "ext/synapse_store.pyx":153
+  /* "ext/synapse_store.pyx":155
  *     allowed) are in target-major order (the order of `scatter_by_target`):
  *     one pass, without the whole permutation."""
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0             # <<<<<<<<<<<<<<
@@ -26287,7 +26370,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
   __pyx_v_m = (__pyx_v_indices.shape[0]);
   __pyx_v_j = 0;
 
-  /* "ext/synapse_store.pyx":154
+  /* "ext/synapse_store.pyx":156
  *     one pass, without the whole permutation."""
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
  *     out = np.empty(m, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26295,16 +26378,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 154, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 154, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 154, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_m); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 154, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 154, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 156, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -26325,13 +26408,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 154, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 154, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -26343,25 +26426,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 154, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 156, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/synapse_store.pyx":155
+  /* "ext/synapse_store.pyx":157
  *     cdef Py_ssize_t n = local_targets.shape[0], m = indices.shape[0], k, j = 0
  *     out = np.empty(m, dtype=np.int64)
  *     cdef int64_t[::1] positions = out             # <<<<<<<<<<<<<<
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 155, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 157, __pyx_L1_error)
   __pyx_v_positions = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":156
+  /* "ext/synapse_store.pyx":158
  *     out = np.empty(m, dtype=np.int64)
  *     cdef int64_t[::1] positions = out
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -26369,9 +26452,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __pyx_t_9.data = __pyx_v_row_start.data;
@@ -26391,14 +26474,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_10target_major_position
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 156, __pyx_L1_error)
+    __PYX_ERR(0, 158, __pyx_L1_error)
 }
 
-__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 156, __pyx_L1_error)
+__pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -26419,13 +26502,13 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 158, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 156, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 158, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -26437,16 +26520,16 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 156, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 158, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 158, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/synapse_store.pyx":158
+  /* "ext/synapse_store.pyx":160
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
@@ -26484,7 +26567,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   if (unlikely(__pyx_t_11)) {
 
 
-    /* "ext/synapse_store.pyx":159
+    /* "ext/synapse_store.pyx":161
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")             # <<<<<<<<<<<<<<
@@ -26492,9 +26575,9 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
  *         for k in range(n):
 */
     __pyx_t_6 = NULL;
-    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 159, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PyUnicode_From_Py_ssize_t((__pyx_v_n - 1), 0, ' ', 'd'); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 161, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
-    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 159, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyUnicode_Concat(__pyx_mstate_global->__pyx_kp_u_store_positions_outside_0, __pyx_t_3); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 161, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __pyx_t_7 = 1;
@@ -26503,14 +26586,14 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       __pyx_t_1 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_6); __pyx_t_6 = 0;
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 159, __pyx_L1_error)
+      if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 161, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_1);
     }
     __Pyx_Raise(__pyx_t_1, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
-    __PYX_ERR(0, 159, __pyx_L1_error)
+    __PYX_ERR(0, 161, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":158
+    /* "ext/synapse_store.pyx":160
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):             # <<<<<<<<<<<<<<
@@ -26519,7 +26602,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
   }
 
-  /* "ext/synapse_store.pyx":160
+  /* "ext/synapse_store.pyx":162
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26532,7 +26615,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":161
+        /* "ext/synapse_store.pyx":163
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -26546,7 +26629,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_16 = 0; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
           __pyx_v_k = __pyx_t_16;
 
-          /* "ext/synapse_store.pyx":162
+          /* "ext/synapse_store.pyx":164
  *     with nogil:
  *         for k in range(n):
  *             if j == m:             # <<<<<<<<<<<<<<
@@ -26558,7 +26641,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
           if (__pyx_t_11) {
 
 
-            /* "ext/synapse_store.pyx":163
+            /* "ext/synapse_store.pyx":165
  *         for k in range(n):
  *             if j == m:
  *                 break             # <<<<<<<<<<<<<<
@@ -26567,7 +26650,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
             goto __pyx_L11_break;
 
-            /* "ext/synapse_store.pyx":162
+            /* "ext/synapse_store.pyx":164
  *     with nogil:
  *         for k in range(n):
  *             if j == m:             # <<<<<<<<<<<<<<
@@ -26576,7 +26659,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 */
           }
 
-          /* "ext/synapse_store.pyx":164
+          /* "ext/synapse_store.pyx":166
  *             if j == m:
  *                 break
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -26586,7 +26669,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
           __pyx_t_13 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_13)) )));
 
-          /* "ext/synapse_store.pyx":165
+          /* "ext/synapse_store.pyx":167
  *                 break
  *             t = local_targets[k]
  *             while j < m and indices[j] == k:             # <<<<<<<<<<<<<<
@@ -26614,7 +26697,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 
             if (!__pyx_t_11) break;
 
-            /* "ext/synapse_store.pyx":166
+            /* "ext/synapse_store.pyx":168
  *             t = local_targets[k]
  *             while j < m and indices[j] == k:
  *                 positions[j] = fill[t]             # <<<<<<<<<<<<<<
@@ -26625,7 +26708,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
             __pyx_t_17 = __pyx_v_j;
             *((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_positions.data) + __pyx_t_17)) )) = (*((int64_t *) ( /* dim=0 */ ((char *) (((int64_t *) __pyx_v_fill.data) + __pyx_t_13)) )));
 
-            /* "ext/synapse_store.pyx":167
+            /* "ext/synapse_store.pyx":169
  *             while j < m and indices[j] == k:
  *                 positions[j] = fill[t]
  *                 j += 1             # <<<<<<<<<<<<<<
@@ -26635,7 +26718,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
             __pyx_v_j = (__pyx_v_j + 1);
           }
 
-          /* "ext/synapse_store.pyx":168
+          /* "ext/synapse_store.pyx":170
  *                 positions[j] = fill[t]
  *                 j += 1
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -26649,7 +26732,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":160
+      /* "ext/synapse_store.pyx":162
  *     if m and (indices[0] < 0 or indices[m - 1] >= n):
  *         raise IndexError(f"store positions outside 0..{n - 1}")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26666,7 +26749,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":169
+  /* "ext/synapse_store.pyx":171
  *                 j += 1
  *             fill[t] += 1
  *     return out             # <<<<<<<<<<<<<<
@@ -26684,7 +26767,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   }
   goto __pyx_L0;
 
-  /* "ext/synapse_store.pyx":148
+  /* "ext/synapse_store.pyx":150
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26717,7 +26800,7 @@ __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_t_9, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":172
+/* "ext/synapse_store.pyx":174
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -26754,53 +26837,53 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyOb
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults1 *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 174, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 174, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 172, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 174, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -26814,7 +26897,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_13gather_by_target(PyOb
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 174, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26866,7 +26949,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 172, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 174, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -26884,11 +26967,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 172, __pyx_L1_error)
+    __PYX_ERR(0, 174, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 174, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -26898,7 +26981,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 172, __pyx_L1_error)
+      __PYX_ERR(0, 174, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 2);
     __Pyx_INCREF(__pyx_t_5);
@@ -26917,9 +27000,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 172, __pyx_L1_error)
+    __PYX_ERR(0, 174, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_grouped, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 174, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -26928,25 +27011,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_12gather_by_target(CYTH
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 172, __pyx_L1_error)
+      __PYX_ERR(0, 174, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_grouped); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 174, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 172, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_grouped, 2, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 174, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 172, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 174, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -27001,53 +27084,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_27gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 174, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 174, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 174, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 174, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27104,7 +27187,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":176
+  /* "ext/synapse_store.pyx":178
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27113,7 +27196,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":179
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27121,9 +27204,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27143,14 +27226,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_26gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 177, __pyx_L1_error)
+    __PYX_ERR(0, 179, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27171,13 +27254,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27189,16 +27272,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":179
+  /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27211,7 +27294,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":180
+        /* "ext/synapse_store.pyx":182
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27225,7 +27308,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":181
+          /* "ext/synapse_store.pyx":183
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27235,7 +27318,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":182
+          /* "ext/synapse_store.pyx":184
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27247,7 +27330,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":183
+          /* "ext/synapse_store.pyx":185
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27260,7 +27343,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":179
+      /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27277,7 +27360,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":172
+  /* "ext/synapse_store.pyx":174
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27334,53 +27417,53 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_29gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 174, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 174, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 174, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 174, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27437,7 +27520,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":176
+  /* "ext/synapse_store.pyx":178
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27446,7 +27529,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":179
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27454,9 +27537,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27476,14 +27559,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_28gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 177, __pyx_L1_error)
+    __PYX_ERR(0, 179, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27504,13 +27587,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27522,16 +27605,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":179
+  /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27544,7 +27627,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":180
+        /* "ext/synapse_store.pyx":182
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27558,7 +27641,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":181
+          /* "ext/synapse_store.pyx":183
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27568,7 +27651,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":182
+          /* "ext/synapse_store.pyx":184
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27580,7 +27663,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":183
+          /* "ext/synapse_store.pyx":185
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27593,7 +27676,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":179
+      /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27610,7 +27693,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":172
+  /* "ext/synapse_store.pyx":174
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -27667,53 +27750,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_31gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 174, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 174, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 174, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 174, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27770,7 +27853,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_2gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":176
+  /* "ext/synapse_store.pyx":178
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -27779,7 +27862,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":179
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27787,9 +27870,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -27809,14 +27892,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_30gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 177, __pyx_L1_error)
+    __PYX_ERR(0, 179, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -27837,13 +27920,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -27855,16 +27938,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":179
+  /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27877,7 +27960,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":180
+        /* "ext/synapse_store.pyx":182
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -27891,7 +27974,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":181
+          /* "ext/synapse_store.pyx":183
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -27901,7 +27984,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":182
+          /* "ext/synapse_store.pyx":184
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -27913,7 +27996,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":183
+          /* "ext/synapse_store.pyx":185
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -27926,7 +28009,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":179
+      /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -27943,7 +28026,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":172
+  /* "ext/synapse_store.pyx":174
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -28000,53 +28083,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_33gather_by
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_local_targets,&__pyx_mstate_global->__pyx_n_u_row_start,&__pyx_mstate_global->__pyx_n_u_grouped,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 172, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 174, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "gather_by_target", 0) < (0)) __PYX_ERR(0, 174, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 172, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, i); __PYX_ERR(0, 174, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 172, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 174, __pyx_L3_error)
     }
-    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 172, __pyx_L3_error)
-    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 173, __pyx_L3_error)
+    __pyx_v_local_targets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(values[0], 0); if (unlikely(!__pyx_v_local_targets.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_row_start = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_row_start.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_grouped = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_grouped.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 172, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("gather_by_target", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 174, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28103,7 +28186,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_3gather_by_target", 0);
 
-  /* "ext/synapse_store.pyx":176
+  /* "ext/synapse_store.pyx":178
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k             # <<<<<<<<<<<<<<
@@ -28112,7 +28195,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
 */
   __pyx_v_n = (__pyx_v_local_targets.shape[0]);
 
-  /* "ext/synapse_store.pyx":177
+  /* "ext/synapse_store.pyx":179
  *     ``grouped`` (grouped by target)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -28120,9 +28203,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
  *     with nogil:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_array); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   __pyx_t_5.data = __pyx_v_row_start.data;
@@ -28142,14 +28225,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_32gather_by_target(CYTH
     0,
     1) < 0))
 {
-    __PYX_ERR(0, 177, __pyx_L1_error)
+    __PYX_ERR(0, 179, __pyx_L1_error)
 }
 
-__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+__pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -28170,13 +28253,13 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 179, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -28188,16 +28271,16 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 179, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_t_1, PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 179, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   __pyx_v_fill = __pyx_t_10;
   __pyx_t_10.memview = NULL;
   __pyx_t_10.data = NULL;
 
-  /* "ext/synapse_store.pyx":179
+  /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28210,7 +28293,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":180
+        /* "ext/synapse_store.pyx":182
  *     cdef int32_t t
  *     with nogil:
  *         for k in range(n):             # <<<<<<<<<<<<<<
@@ -28224,7 +28307,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/synapse_store.pyx":181
+          /* "ext/synapse_store.pyx":183
  *     with nogil:
  *         for k in range(n):
  *             t = local_targets[k]             # <<<<<<<<<<<<<<
@@ -28234,7 +28317,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_14 = __pyx_v_k;
           __pyx_v_t = (*((int32_t const  *) ( /* dim=0 */ ((char *) (((int32_t const  *) __pyx_v_local_targets.data) + __pyx_t_14)) )));
 
-          /* "ext/synapse_store.pyx":182
+          /* "ext/synapse_store.pyx":184
  *         for k in range(n):
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]             # <<<<<<<<<<<<<<
@@ -28246,7 +28329,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
           __pyx_t_16 = __pyx_v_k;
           *((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_values.data) + __pyx_t_16)) )) = (*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_grouped.data) + __pyx_t_15)) )));
 
-          /* "ext/synapse_store.pyx":183
+          /* "ext/synapse_store.pyx":185
  *             t = local_targets[k]
  *             values[k] = grouped[fill[t]]
  *             fill[t] += 1             # <<<<<<<<<<<<<<
@@ -28259,7 +28342,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
 
       }
 
-      /* "ext/synapse_store.pyx":179
+      /* "ext/synapse_store.pyx":181
  *     cdef int64_t[::1] fill = np.array(row_start[:row_start.shape[0] - 1], dtype=np.int64)
  *     cdef int32_t t
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28276,7 +28359,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
       }
   }
 
-  /* "ext/synapse_store.pyx":172
+  /* "ext/synapse_store.pyx":174
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
@@ -28307,7 +28390,7 @@ __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_t_5, 1, (PyObject *(*)(char *)) __p
   return __pyx_r;
 }
 
-/* "ext/synapse_store.pyx":186
+/* "ext/synapse_store.pyx":188
  * 
  * 
  * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
@@ -28344,53 +28427,53 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_segments(PyObje
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_signatures,&__pyx_mstate_global->__pyx_n_u_args,&__pyx_mstate_global->__pyx_n_u_kwargs,&__pyx_mstate_global->__pyx_n_u_defaults,&__pyx_mstate_global->__pyx_n_u_fused_sigindex,0};
     struct __pyx_defaults1 *__pyx_dynamic_args = __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_self);
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 188, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__pyx_fused_cpdef", 0) < (0)) __PYX_ERR(0, 188, __pyx_L3_error)
       if (!values[4]) values[4] = __Pyx_NewRef(__pyx_dynamic_args->arg0);
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 186, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, i); __PYX_ERR(0, 188, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_VARARGS(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
@@ -28404,7 +28487,7 @@ static PyObject *__pyx_pw_7distsim_4_ext_13synapse_store_15merge_segments(PyObje
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__pyx_fused_cpdef", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 188, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28456,7 +28539,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON
   else
   {
     Py_ssize_t __pyx_temp = __Pyx_PyDict_GET_SIZE(__pyx_v_kwargs);
-    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
+    if (unlikely(((!CYTHON_ASSUME_SAFE_SIZE) && __pyx_temp < 0))) __PYX_ERR(0, 188, __pyx_L1_error)
     __pyx_t_2 = (__pyx_temp != 0);
   }
 
@@ -28474,11 +28557,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON
   }
   if (unlikely(__pyx_v_args == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 186, __pyx_L1_error)
+    __PYX_ERR(0, 188, __pyx_L1_error)
   }
-  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyTuple_GET_SIZE(((PyObject*)__pyx_v_args)); if (unlikely(__pyx_t_4 == ((Py_ssize_t)-1))) __PYX_ERR(0, 188, __pyx_L1_error)
   __pyx_v_arg_count = __pyx_t_4;
-  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = ((PyObject *)__Pyx_ImportNumPyArrayTypeIfAvailable()); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_ndarray = ((PyTypeObject*)__pyx_t_5);
   __pyx_t_5 = 0;
@@ -28488,7 +28571,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON
 
     if (unlikely(__pyx_v_args == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 186, __pyx_L1_error)
+      __PYX_ERR(0, 188, __pyx_L1_error)
     }
     __pyx_t_5 = __Pyx_PyTuple_GET_ITEM(((PyObject*)__pyx_v_args), 1);
     __Pyx_INCREF(__pyx_t_5);
@@ -28507,9 +28590,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON
   }
   if (unlikely(__pyx_v_kwargs == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 186, __pyx_L1_error)
+    __PYX_ERR(0, 188, __pyx_L1_error)
   }
-  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_data, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_3 = (__Pyx_PyDict_ContainsTF(__pyx_mstate_global->__pyx_n_u_data, ((PyObject*)__pyx_v_kwargs), Py_EQ)); if (unlikely((__pyx_t_3 < 0))) __PYX_ERR(0, 188, __pyx_L1_error)
 
   __pyx_t_1 = __pyx_t_3;
 
@@ -28518,25 +28601,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_14merge_segments(CYTHON
 
     if (unlikely(__pyx_v_kwargs == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 186, __pyx_L1_error)
+      __PYX_ERR(0, 188, __pyx_L1_error)
     }
-    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_data); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyDict_GetItem(((PyObject*)__pyx_v_kwargs), __pyx_mstate_global->__pyx_n_u_data); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __pyx_v_arg = __pyx_t_5;
     __pyx_t_5 = 0;
     goto __pyx_L6;
   }
   /*else*/ {
-    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_data, 1, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 186, __pyx_L1_error)
+    __pyx_t_6 = __Pyx_RaiseFusedFunctionArgTypeError(__pyx_mstate_global->__pyx_n_u_data, 1, 4, __pyx_v_arg_count); if (unlikely(__pyx_t_6 == ((int)-1))) __PYX_ERR(0, 188, __pyx_L1_error)
 
   }
   __pyx_L6:;
-  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 186, __pyx_L1_error) }
-  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (unlikely(!__pyx_v_arg)) { __Pyx_RaiseUnboundLocalError("arg"); __PYX_ERR(0, 188, __pyx_L1_error) }
+  __pyx_t_5 = __pyx_ff_map_fused_6ef218_2_4_413913__4libc_6stdint_uint8_t__and_4libc_6stdint_uint1__etc(__pyx_v_arg, __pyx_v_ndarray); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __pyx_v_dest_sig0 = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = __pyx_ff_match_signatures_single(((PyObject*)__pyx_v_signatures), __pyx_v_dest_sig0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   {
     PyObject *__pyx_temp;
@@ -28591,53 +28674,53 @@ static PyObject *__pyx_fuse_0__pyx_pw_7distsim_4_ext_13synapse_store_37merge_seg
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 188, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 188, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 188, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
     }
-    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 188, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28695,7 +28778,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_0merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":193
+  /* "ext/synapse_store.pyx":195
  *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
@@ -28705,7 +28788,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
   __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
 
-  /* "ext/synapse_store.pyx":194
+  /* "ext/synapse_store.pyx":196
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
@@ -28715,7 +28798,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   __pyx_v_k = 0;
   __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":195
+  /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -28727,7 +28810,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":196
+    /* "ext/synapse_store.pyx":198
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
@@ -28740,14 +28823,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 196, __pyx_L1_error)
+    __PYX_ERR(0, 198, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":195
+    /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -28756,7 +28839,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":197
+  /* "ext/synapse_store.pyx":199
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -28770,7 +28853,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
     __pyx_v_g = __pyx_t_7;
 
-    /* "ext/synapse_store.pyx":198
+    /* "ext/synapse_store.pyx":200
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
@@ -28781,7 +28864,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
     __pyx_t_9 = __pyx_v_n_rows;
     __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/synapse_store.pyx":199
+    /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -28796,7 +28879,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/synapse_store.pyx":200
+      /* "ext/synapse_store.pyx":202
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
@@ -28809,14 +28892,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
         PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 200, __pyx_L1_error)
+      __PYX_ERR(0, 202, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":199
+      /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -28827,7 +28910,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   }
 
 
-  /* "ext/synapse_store.pyx":201
+  /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -28839,7 +28922,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":202
+    /* "ext/synapse_store.pyx":204
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
@@ -28852,14 +28935,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 204, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 202, __pyx_L1_error)
+    __PYX_ERR(0, 204, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":201
+    /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -28868,7 +28951,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":203
+  /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28881,7 +28964,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":204
+        /* "ext/synapse_store.pyx":206
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
@@ -28895,7 +28978,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":205
+          /* "ext/synapse_store.pyx":207
  *     with nogil:
  *         for s in range(n_rows):
  *             for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -28909,7 +28992,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
           for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
             __pyx_v_g = __pyx_t_13;
 
-            /* "ext/synapse_store.pyx":206
+            /* "ext/synapse_store.pyx":208
  *         for s in range(n_rows):
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
@@ -28921,7 +29004,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
             __pyx_t_9 = __pyx_v_s;
             __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-            /* "ext/synapse_store.pyx":207
+            /* "ext/synapse_store.pyx":209
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
@@ -28933,7 +29016,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
             __pyx_t_10 = (__pyx_v_s + 1);
             __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":208
+            /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -28945,7 +29028,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
             if (__pyx_t_1) {
 
 
-              /* "ext/synapse_store.pyx":209
+              /* "ext/synapse_store.pyx":211
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
@@ -28955,14 +29038,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
               __pyx_t_8 = __pyx_v_a;
               (void)(memcpy((&(*((uint8_t *) ( /* dim=0 */ ((char *) (((uint8_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint8_t)))));
 
-              /* "ext/synapse_store.pyx":210
+              /* "ext/synapse_store.pyx":212
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
  *                     k += b - a             # <<<<<<<<<<<<<<
 */
               __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
 
-              /* "ext/synapse_store.pyx":208
+              /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -28976,7 +29059,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
 
       }
 
-      /* "ext/synapse_store.pyx":203
+      /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -28993,7 +29076,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_36merge_segments(CYTHON
       }
   }
 
-  /* "ext/synapse_store.pyx":186
+  /* "ext/synapse_store.pyx":188
  * 
  * 
  * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
@@ -29049,53 +29132,53 @@ static PyObject *__pyx_fuse_1__pyx_pw_7distsim_4_ext_13synapse_store_39merge_seg
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 188, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 188, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 188, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
     }
-    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 188, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29153,7 +29236,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_1merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":193
+  /* "ext/synapse_store.pyx":195
  *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
@@ -29163,7 +29246,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
   __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
 
-  /* "ext/synapse_store.pyx":194
+  /* "ext/synapse_store.pyx":196
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
@@ -29173,7 +29256,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   __pyx_v_k = 0;
   __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":195
+  /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -29185,7 +29268,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":196
+    /* "ext/synapse_store.pyx":198
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
@@ -29198,14 +29281,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 196, __pyx_L1_error)
+    __PYX_ERR(0, 198, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":195
+    /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -29214,7 +29297,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":197
+  /* "ext/synapse_store.pyx":199
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -29228,7 +29311,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
     __pyx_v_g = __pyx_t_7;
 
-    /* "ext/synapse_store.pyx":198
+    /* "ext/synapse_store.pyx":200
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
@@ -29239,7 +29322,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
     __pyx_t_9 = __pyx_v_n_rows;
     __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/synapse_store.pyx":199
+    /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -29254,7 +29337,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/synapse_store.pyx":200
+      /* "ext/synapse_store.pyx":202
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
@@ -29267,14 +29350,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
         PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 200, __pyx_L1_error)
+      __PYX_ERR(0, 202, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":199
+      /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -29285,7 +29368,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   }
 
 
-  /* "ext/synapse_store.pyx":201
+  /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -29297,7 +29380,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":202
+    /* "ext/synapse_store.pyx":204
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
@@ -29310,14 +29393,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 204, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 202, __pyx_L1_error)
+    __PYX_ERR(0, 204, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":201
+    /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -29326,7 +29409,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":203
+  /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29339,7 +29422,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":204
+        /* "ext/synapse_store.pyx":206
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
@@ -29353,7 +29436,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":205
+          /* "ext/synapse_store.pyx":207
  *     with nogil:
  *         for s in range(n_rows):
  *             for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -29367,7 +29450,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
           for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
             __pyx_v_g = __pyx_t_13;
 
-            /* "ext/synapse_store.pyx":206
+            /* "ext/synapse_store.pyx":208
  *         for s in range(n_rows):
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
@@ -29379,7 +29462,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
             __pyx_t_9 = __pyx_v_s;
             __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-            /* "ext/synapse_store.pyx":207
+            /* "ext/synapse_store.pyx":209
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
@@ -29391,7 +29474,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
             __pyx_t_10 = (__pyx_v_s + 1);
             __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":208
+            /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -29403,7 +29486,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
             if (__pyx_t_1) {
 
 
-              /* "ext/synapse_store.pyx":209
+              /* "ext/synapse_store.pyx":211
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
@@ -29413,14 +29496,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
               __pyx_t_8 = __pyx_v_a;
               (void)(memcpy((&(*((uint16_t *) ( /* dim=0 */ ((char *) (((uint16_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint16_t const  *) ( /* dim=0 */ ((char *) (((uint16_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint16_t)))));
 
-              /* "ext/synapse_store.pyx":210
+              /* "ext/synapse_store.pyx":212
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
  *                     k += b - a             # <<<<<<<<<<<<<<
 */
               __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
 
-              /* "ext/synapse_store.pyx":208
+              /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -29434,7 +29517,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
 
       }
 
-      /* "ext/synapse_store.pyx":203
+      /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29451,7 +29534,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_38merge_segments(CYTHON
       }
   }
 
-  /* "ext/synapse_store.pyx":186
+  /* "ext/synapse_store.pyx":188
  * 
  * 
  * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
@@ -29507,53 +29590,53 @@ static PyObject *__pyx_fuse_2__pyx_pw_7distsim_4_ext_13synapse_store_41merge_seg
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 188, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 188, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 188, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
     }
-    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint32_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 188, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29611,7 +29694,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_2merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":193
+  /* "ext/synapse_store.pyx":195
  *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
@@ -29621,7 +29704,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
   __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
 
-  /* "ext/synapse_store.pyx":194
+  /* "ext/synapse_store.pyx":196
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
@@ -29631,7 +29714,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   __pyx_v_k = 0;
   __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":195
+  /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -29643,7 +29726,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":196
+    /* "ext/synapse_store.pyx":198
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
@@ -29656,14 +29739,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 196, __pyx_L1_error)
+    __PYX_ERR(0, 198, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":195
+    /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -29672,7 +29755,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":197
+  /* "ext/synapse_store.pyx":199
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -29686,7 +29769,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
     __pyx_v_g = __pyx_t_7;
 
-    /* "ext/synapse_store.pyx":198
+    /* "ext/synapse_store.pyx":200
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
@@ -29697,7 +29780,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
     __pyx_t_9 = __pyx_v_n_rows;
     __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/synapse_store.pyx":199
+    /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -29712,7 +29795,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/synapse_store.pyx":200
+      /* "ext/synapse_store.pyx":202
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
@@ -29725,14 +29808,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
         PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 200, __pyx_L1_error)
+      __PYX_ERR(0, 202, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":199
+      /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -29743,7 +29826,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   }
 
 
-  /* "ext/synapse_store.pyx":201
+  /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -29755,7 +29838,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":202
+    /* "ext/synapse_store.pyx":204
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
@@ -29768,14 +29851,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 204, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 202, __pyx_L1_error)
+    __PYX_ERR(0, 204, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":201
+    /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -29784,7 +29867,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":203
+  /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29797,7 +29880,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":204
+        /* "ext/synapse_store.pyx":206
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
@@ -29811,7 +29894,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":205
+          /* "ext/synapse_store.pyx":207
  *     with nogil:
  *         for s in range(n_rows):
  *             for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -29825,7 +29908,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
           for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
             __pyx_v_g = __pyx_t_13;
 
-            /* "ext/synapse_store.pyx":206
+            /* "ext/synapse_store.pyx":208
  *         for s in range(n_rows):
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
@@ -29837,7 +29920,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
             __pyx_t_9 = __pyx_v_s;
             __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-            /* "ext/synapse_store.pyx":207
+            /* "ext/synapse_store.pyx":209
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
@@ -29849,7 +29932,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
             __pyx_t_10 = (__pyx_v_s + 1);
             __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":208
+            /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -29861,7 +29944,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
             if (__pyx_t_1) {
 
 
-              /* "ext/synapse_store.pyx":209
+              /* "ext/synapse_store.pyx":211
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
@@ -29871,14 +29954,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
               __pyx_t_8 = __pyx_v_a;
               (void)(memcpy((&(*((uint32_t *) ( /* dim=0 */ ((char *) (((uint32_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint32_t const  *) ( /* dim=0 */ ((char *) (((uint32_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint32_t)))));
 
-              /* "ext/synapse_store.pyx":210
+              /* "ext/synapse_store.pyx":212
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
  *                     k += b - a             # <<<<<<<<<<<<<<
 */
               __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
 
-              /* "ext/synapse_store.pyx":208
+              /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -29892,7 +29975,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
 
       }
 
-      /* "ext/synapse_store.pyx":203
+      /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -29909,7 +29992,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_40merge_segments(CYTHON
       }
   }
 
-  /* "ext/synapse_store.pyx":186
+  /* "ext/synapse_store.pyx":188
  * 
  * 
  * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
@@ -29965,53 +30048,53 @@ static PyObject *__pyx_fuse_3__pyx_pw_7distsim_4_ext_13synapse_store_43merge_seg
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_row_starts,&__pyx_mstate_global->__pyx_n_u_data,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_out,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_VARARGS(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 188, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "merge_segments", 0) < (0)) __PYX_ERR(0, 188, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 186, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, i); __PYX_ERR(0, 188, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_VARARGS(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_VARARGS(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_VARARGS(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 188, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_VARARGS(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 188, __pyx_L3_error)
     }
-    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
-    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_row_starts = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_row_starts.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_data = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_data.memview)) __PYX_ERR(0, 188, __pyx_L3_error)
+    __pyx_v_offsets = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_offsets.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
+    __pyx_v_out = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_out.memview)) __PYX_ERR(0, 189, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("merge_segments", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 188, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -30069,7 +30152,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__pyx_fuse_3merge_segments", 0);
 
-  /* "ext/synapse_store.pyx":193
+  /* "ext/synapse_store.pyx":195
  *     ``data``). Rows are copied whole: one pass, no permutation. Elements are
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1             # <<<<<<<<<<<<<<
@@ -30079,7 +30162,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   __pyx_v_n_segments = (__pyx_v_row_starts.shape[0]);
   __pyx_v_n_rows = ((__pyx_v_row_starts.shape[1]) - 1);
 
-  /* "ext/synapse_store.pyx":194
+  /* "ext/synapse_store.pyx":196
  *     moved as raw bytes."""
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0             # <<<<<<<<<<<<<<
@@ -30089,7 +30172,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   __pyx_v_k = 0;
   __pyx_v_total = 0;
 
-  /* "ext/synapse_store.pyx":195
+  /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -30101,7 +30184,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":196
+    /* "ext/synapse_store.pyx":198
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")             # <<<<<<<<<<<<<<
@@ -30114,14 +30197,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_one_offset_per_se};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 196, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 198, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 196, __pyx_L1_error)
+    __PYX_ERR(0, 198, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":195
+    /* "ext/synapse_store.pyx":197
  *     cdef Py_ssize_t n_segments = row_starts.shape[0], n_rows = row_starts.shape[1] - 1
  *     cdef Py_ssize_t s, g, k = 0, a, b, total = 0
  *     if offsets.shape[0] != n_segments:             # <<<<<<<<<<<<<<
@@ -30130,7 +30213,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":197
+  /* "ext/synapse_store.pyx":199
  *     if offsets.shape[0] != n_segments:
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -30144,7 +30227,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
     __pyx_v_g = __pyx_t_7;
 
-    /* "ext/synapse_store.pyx":198
+    /* "ext/synapse_store.pyx":200
  *         raise ValueError("merge_segments: one offset per segment")
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]             # <<<<<<<<<<<<<<
@@ -30155,7 +30238,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
     __pyx_t_9 = __pyx_v_n_rows;
     __pyx_v_total = (__pyx_v_total + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-    /* "ext/synapse_store.pyx":199
+    /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -30170,7 +30253,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
     if (unlikely(__pyx_t_1)) {
 
 
-      /* "ext/synapse_store.pyx":200
+      /* "ext/synapse_store.pyx":202
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")             # <<<<<<<<<<<<<<
@@ -30183,14 +30266,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
         PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_the_row_starts_do};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 200, __pyx_L1_error)
+      __PYX_ERR(0, 202, __pyx_L1_error)
 
-      /* "ext/synapse_store.pyx":199
+      /* "ext/synapse_store.pyx":201
  *     for g in range(n_segments):
  *         total += row_starts[g, n_rows]
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:             # <<<<<<<<<<<<<<
@@ -30201,7 +30284,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   }
 
 
-  /* "ext/synapse_store.pyx":201
+  /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -30213,7 +30296,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/synapse_store.pyx":202
+    /* "ext/synapse_store.pyx":204
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")             # <<<<<<<<<<<<<<
@@ -30226,14 +30309,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_merge_segments_out_has_the_wrong};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 204, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 202, __pyx_L1_error)
+    __PYX_ERR(0, 204, __pyx_L1_error)
 
-    /* "ext/synapse_store.pyx":201
+    /* "ext/synapse_store.pyx":203
  *         if offsets[g] + row_starts[g, n_rows] > data.shape[0]:
  *             raise ValueError("merge_segments: the row starts do not fit the data")
  *     if out.shape[0] != total:             # <<<<<<<<<<<<<<
@@ -30242,7 +30325,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
 */
   }
 
-  /* "ext/synapse_store.pyx":203
+  /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30255,7 +30338,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/synapse_store.pyx":204
+        /* "ext/synapse_store.pyx":206
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:
  *         for s in range(n_rows):             # <<<<<<<<<<<<<<
@@ -30269,7 +30352,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_s = __pyx_t_7;
 
-          /* "ext/synapse_store.pyx":205
+          /* "ext/synapse_store.pyx":207
  *     with nogil:
  *         for s in range(n_rows):
  *             for g in range(n_segments):             # <<<<<<<<<<<<<<
@@ -30283,7 +30366,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
           for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
             __pyx_v_g = __pyx_t_13;
 
-            /* "ext/synapse_store.pyx":206
+            /* "ext/synapse_store.pyx":208
  *         for s in range(n_rows):
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]             # <<<<<<<<<<<<<<
@@ -30295,7 +30378,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
             __pyx_t_9 = __pyx_v_s;
             __pyx_v_a = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_10)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_9)) ))));
 
-            /* "ext/synapse_store.pyx":207
+            /* "ext/synapse_store.pyx":209
  *             for g in range(n_segments):
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]             # <<<<<<<<<<<<<<
@@ -30307,7 +30390,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
             __pyx_t_10 = (__pyx_v_s + 1);
             __pyx_v_b = ((*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_offsets.data) + __pyx_t_9)) ))) + (*((int64_t const  *) ( /* dim=1 */ ((char *) (((int64_t const  *) ( /* dim=0 */ (__pyx_v_row_starts.data + __pyx_t_8 * __pyx_v_row_starts.strides[0]) )) + __pyx_t_10)) ))));
 
-            /* "ext/synapse_store.pyx":208
+            /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -30319,7 +30402,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
             if (__pyx_t_1) {
 
 
-              /* "ext/synapse_store.pyx":209
+              /* "ext/synapse_store.pyx":211
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))             # <<<<<<<<<<<<<<
@@ -30329,14 +30412,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
               __pyx_t_8 = __pyx_v_a;
               (void)(memcpy((&(*((uint64_t *) ( /* dim=0 */ ((char *) (((uint64_t *) __pyx_v_out.data) + __pyx_t_10)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_data.data) + __pyx_t_8)) )))), ((__pyx_v_b - __pyx_v_a) * (sizeof(uint64_t)))));
 
-              /* "ext/synapse_store.pyx":210
+              /* "ext/synapse_store.pyx":212
  *                 if b > a:
  *                     memcpy(&out[k], &data[a], (b - a) * sizeof(element_t))
  *                     k += b - a             # <<<<<<<<<<<<<<
 */
               __pyx_v_k = (__pyx_v_k + (__pyx_v_b - __pyx_v_a));
 
-              /* "ext/synapse_store.pyx":208
+              /* "ext/synapse_store.pyx":210
  *                 a = offsets[g] + row_starts[g, s]
  *                 b = offsets[g] + row_starts[g, s + 1]
  *                 if b > a:             # <<<<<<<<<<<<<<
@@ -30350,7 +30433,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
 
       }
 
-      /* "ext/synapse_store.pyx":203
+      /* "ext/synapse_store.pyx":205
  *     if out.shape[0] != total:
  *         raise ValueError("merge_segments: out has the wrong length")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -30367,7 +30450,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_13synapse_store_42merge_segments(CYTHON
       }
   }
 
-  /* "ext/synapse_store.pyx":186
+  /* "ext/synapse_store.pyx":188
  * 
  * 
  * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
@@ -31955,14 +32038,14 @@ static int __Pyx_modinit_Exttype___pyx_defaults1(__pyx_mstatetype *__pyx_mstate)
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_defaults1", 0);
   /*--- Exttype __pyx_defaults1 ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1 = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1 = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 135, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1 = &__pyx_type_7distsim_4_ext_13synapse_store___pyx_defaults1;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1);
@@ -33178,7 +33261,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
  * 
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,             # <<<<<<<<<<<<<<
  *                             int64_t target_start, int64_t n_sources,
- *                             const int64_t[::1] positions=None):
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):
 */
   __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_3group_targets_by_source, 0, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
@@ -33190,7 +33273,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   /* "ext/synapse_store.pyx":47
  * def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,
  *                             int64_t target_start, int64_t n_sources,
- *                             const int64_t[::1] positions=None):             # <<<<<<<<<<<<<<
+ *                             const int64_t[::1] positions=None, int64_t target_stride=1):             # <<<<<<<<<<<<<<
  *     """The CSR arrays of a connect call's synapses, in one stable counting
  *     sort that moves the targets (and ``positions``, if given) themselves: no
 */
@@ -33203,84 +33286,84 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_group_targets_by_source, __pyx_t_4) < (0)) __PYX_ERR(0, 45, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":96
+  /* "ext/synapse_store.pyx":98
  * 
  * 
  * def rank_within_group(const int32_t[::1] groups, int64_t[::1] seen):             # <<<<<<<<<<<<<<
  *     """For each element, how many elements of its group came before it:
  *     ``seen[g]`` before the call (counts carried over from earlier elements),
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 96, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_5rank_within_group, 0, __pyx_mstate_global->__pyx_n_u_rank_within_group, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 98, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 96, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_rank_within_group, __pyx_t_4) < (0)) __PYX_ERR(0, 98, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":120
+  /* "ext/synapse_store.pyx":122
  * 
  * 
  * def counts_by_target(const int32_t[::1] local_targets, int64_t n_targets):             # <<<<<<<<<<<<<<
  *     """Row starts of the synapses grouped by local target (int64, n + 1)."""
  *     cdef Py_ssize_t n = local_targets.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_7counts_by_target, 0, __pyx_mstate_global->__pyx_n_u_counts_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 120, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_7counts_by_target, 0, __pyx_mstate_global->__pyx_n_u_counts_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 122, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_counts_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 120, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_counts_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 122, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":133
+  /* "ext/synapse_store.pyx":135
  * 
  * 
  * def scatter_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                       const element_t[::1] values, element_t[::1] out):
  *     """``out``: ``values`` grouped by target, store order kept within a
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_17scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint8_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_19scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_21scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_23scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_23scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_9scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 133, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_9scatter_by_target, 0, __pyx_mstate_global->__pyx_n_u_scatter_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 133, __pyx_L1_error)
-  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 135, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_t_5)->arg0 = __pyx_t_11;
   __Pyx_GIVEREF(__pyx_t_11);
@@ -33291,73 +33374,73 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_scatter_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 133, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_scatter_by_target, __pyx_t_4) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/synapse_store.pyx":148
+  /* "ext/synapse_store.pyx":150
  * 
  * 
  * def target_major_positions(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                            const int64_t[::1] indices):
  *     """Where the synapses at store positions ``indices`` (ascending, repeats
 */
-  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 148, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_11target_major_positions, 0, __pyx_mstate_global->__pyx_n_u_target_major_positions, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 150, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 148, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_target_major_positions, __pyx_t_5) < (0)) __PYX_ERR(0, 150, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
-  /* "ext/synapse_store.pyx":172
+  /* "ext/synapse_store.pyx":174
  * 
  * 
  * def gather_by_target(const int32_t[::1] local_targets, const int64_t[::1] row_start,             # <<<<<<<<<<<<<<
  *                      const element_t[::1] grouped, element_t[::1] values):
  *     """The inverse of `scatter_by_target`: ``values`` in store order from
 */
-  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_27gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint8_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_4) < (0)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_29gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint16_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_4) < (0)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_31gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint32_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_4) < (0)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_33gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_33gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target_const_uint64_t, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_4) < (0)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 172, __pyx_L1_error)
+  __pyx_t_4 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_13gather_by_target, 0, __pyx_mstate_global->__pyx_n_u_gather_by_target, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 172, __pyx_L1_error)
-  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_4, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 174, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_t_4)->arg0 = __pyx_t_11;
   __Pyx_GIVEREF(__pyx_t_11);
@@ -33368,58 +33451,58 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_t_5 = 0;
   __pyx_t_5 = __pyx_t_4;
   __Pyx_INCREF(__pyx_t_5);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 172, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_gather_by_target, __pyx_t_5) < (0)) __PYX_ERR(0, 174, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/synapse_store.pyx":186
+  /* "ext/synapse_store.pyx":188
  * 
  * 
  * def merge_segments(const int64_t[:, ::1] row_starts, const element_t[::1] data,             # <<<<<<<<<<<<<<
  *                    const int64_t[::1] offsets, element_t[::1] out):
  *     """``out`` row by row: each source's synapses of segment 0, then of
 */
-  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyDict_NewPresized(4); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint8_t_1_u, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_0__pyx_mdef_7distsim_4_ext_13synapse_store_37merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint8_t_1_u, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint8_t, __pyx_t_5) < (0)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint16_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_1__pyx_mdef_7distsim_4_ext_13synapse_store_39merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint16_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint16_t, __pyx_t_5) < (0)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint32_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_2__pyx_mdef_7distsim_4_ext_13synapse_store_41merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint32_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[17])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint32_t, __pyx_t_5) < (0)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint64_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_fuse_3__pyx_mdef_7distsim_4_ext_13synapse_store_43merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments_const_uint64_t_1, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[18])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_5, __pyx_mstate_global->__pyx_empty_tuple);
-  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_uint64_t, __pyx_t_5) < (0)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_15merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_5 = __pyx_FusedFunction_New(&__pyx_mdef_7distsim_4_ext_13synapse_store_15merge_segments, 0, __pyx_mstate_global->__pyx_n_u_merge_segments, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_synapse_store, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[19])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_5);
   #endif
-  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 186, __pyx_L1_error)
-  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (!__Pyx_CyFunction_InitDefaults(__pyx_t_5, __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_13synapse_store___pyx_defaults1)) __PYX_ERR(0, 188, __pyx_L1_error)
+  __pyx_t_11 = __Pyx_PyDict_NewPresized(0); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_11);
   __Pyx_CyFunction_Defaults(struct __pyx_defaults1, __pyx_t_5)->arg0 = __pyx_t_11;
   __Pyx_GIVEREF(__pyx_t_11);
@@ -33430,7 +33513,7 @@ __Pyx_RefNannySetupContext("PyInit_synapse_store", 0);
   __pyx_t_4 = 0;
   __pyx_t_4 = __pyx_t_5;
   __Pyx_INCREF(__pyx_t_4);
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_merge_segments, __pyx_t_4) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_merge_segments, __pyx_t_4) < (0)) __PYX_ERR(0, 188, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
 
@@ -33626,38 +33709,38 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{38},{40},{50},{50},{39},{34},{36},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{1},{3},{15},{4},{5},{18},{1},{3},{4},{1},{18},{5},{16},{4},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{1},{16},{51},{51},{51},{49},{3},{15},{23},{7},{11},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{14},{49},{49},{49},{47},{4},{6},{1},{6},{10},{9},{9},{4},{4},{2},{5},{3},{7},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{10},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{7},{5},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
-    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{422},{159},{97},{97},{219},{262},{199}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{12},{22},{2},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{27},{179},{8},{15},{7},{6},{21},{2},{6},{9},{38},{40},{50},{50},{39},{34},{36},{27},{9},{30},{37},{1},{5},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{15},{13},{1},{3},{15},{4},{5},{18},{1},{3},{4},{1},{18},{5},{16},{4},{8},{26},{5},{15},{5},{6},{9},{5},{4},{5},{6},{7},{1},{16},{51},{51},{51},{49},{3},{15},{23},{7},{11},{6},{2},{5},{7},{5},{5},{5},{8},{1},{1},{4},{6},{5},{9},{13},{1},{7},{14},{49},{49},{49},{47},{4},{6},{1},{6},{10},{9},{9},{4},{4},{2},{5},{3},{7},{5},{9},{3},{4},{3},{9},{4},{17},{8},{9},{13},{10},{1},{17},{52},{52},{52},{50},{4},{10},{5},{10},{4},{7},{5},{4},{4},{6},{1},{22},{12},{13},{7},{5},{8},{8},{8},{7},{6},{6},{6},{1},{5}};
+    const struct { const unsigned int length: 9; } bytes_length_index[] = {{1},{103},{454},{159},{97},{97},{219},{262},{199}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1980 bytes) */
-static const char cstring[] = "x\332\255VMS\033G\032\016D^\023\207d\021`\274xwS-\222@\262\261\225\3108\254M\245\222\222\265\306\313a\275\010\014\336J65\325\232i\2111\243\031\251\273G \327\036|\324q\216s\234\343\034\347\250\243\216\0349\352\350\237\220\237\220\247{$!>\343\252,U\222\372\343\375|\336\347}\033B%\371\346\210x\225W\314\224\337\023\317\227\302\266\030\371&\237\377\222\330b\264\227\373\214\010\351qv\217\344\327\311w\377bu\217\267\367lvH\274*\371\316\364\\i\327|\317\027\204\272\026\261l\256\214\235?\266\335\341\205\220\034F\2551a\342\361k\357\317\236\215$\277\377\241D]\327\223\204\na\327\\\"=\302\031\265\356{\256\323&u\035d\013An\272-\352\330\026\251{\026\022`G\r\350\302\324\212\271\242\374\256T=.9uW\356\221\032L\r\205\305>m0\270\"\364\010@<\367H\235Js\337vkD\271\242\322\347\214T=\337\265\236{R\001\004 Km\271\357\271\n7\2139v\205q*\031\002Q\241\303!WB.\331z\272u\377\341\243\207:\021\316\024\354\202\010\277b:\310\201\t\205g\305\267\035\t\307\262\335`\"O6\253\244\355\371\304e\010\031\t6 7\256\200\322\270D0\251k\264\242\341\240\322\366\\\003\352\210ve\200\240\335bJ{\203:\202\345\251e\031\220c\246\3478\352\316sE\236VL\313\026\264\3420\346\352\357#\371\265h\273\264!\230\241K\237o\264\217jf\215{~\003)\246BV\235\361\032\356Y\255\316\\)\326\211\3472\244PU\3614\220\361\340\342\202\224/\311>\325\261\223C\356\001S\207\2715\271\177^N\335s\357\020\010R\016\230,\217\250bW\3554Y\213J\352z\300\272J}G\022\303\340\314\362Mf\030\304\362u\262\256\347\336\007\366-\233:\2705m\327\226\206\341\372\365F;o\230*\243:\364l\3129m\223*\265\235\024`\273\336\000!\306\305|\224~\377\202\204J\025q\325\220\352\027\252\230\rO\330\n\312/\323\314=\237\233L\0037\272\021\343\3755\300\226|\341k$\225]\3528\236\t\316\2204$\225_\376\222\333\224\231\312e\332\024\"\377\277\342Nis\363\251\343\330\ra\213\035\326\364\231k2\325\237\371\323V5\214\255\366\021>\377\000\031\215\347(\3576\253\032\306\2000@\r\010)J\235.\220\231-Y]\035XJ\007\177U\3375\325/\256\304P+EC\255\352\324v\365\257g\371\216\276si=\375U\356\r\003\0142\314}f\036\010\277""\236\356\006V\324R\321=]\371n\3036\017`\341\251;\224kI\005\203\262\321\364\25134;,\370he\352\016\034;`Gj\003:\216B\021c\241\217\326\247z\0225\323\211\nf\031\350t\314\032\330\260\205b\002\252g\273\214\242S\206\2650*~\265\212>\3475\241kFQU\323\366\362#aQ\251P\253B\0053M\007[\003\000a\326\230\254B\315\003\023\323C\352/aT\332F\312%U\364\001\243\005\372\021t\251\347\221\205\314\237\351EK\201\245\277Th\351\364f\365\206l\243\356\030r\014\270\351\351\3038\367x\325v\234\252Ck\002\203\016L\036\214\273Z\r\244f\374\324\363\371\375O\230\337B\022\337vea\315\220?\255\257\027~\276wf\367\3635*\253\017\306UF\273\353T\326\036\216\253\214v\327\251<\032\327x4R@2jL)\225\264\017\323m\252.\316\0353k\360c\240\204z\211\026\325eW\357\014zX\307\257#R\355 \322\257\327\354\325\301\001\004\016\016U\361\025\0334%\034e$]\014\274\325\361\016\251G\350\354l;\273{\007\250\257T\270\n\350+\025\256\202\371J\205\313AV\217i\335k\341\211q]\003CZ\270#]w\000/\026\003\020T\363\001\314\272\333\320s\025\204M\037\t\341q\213q\375\245\200C\3174\320\030\r\2571\032\231`\352\201\372\030\207\266\304\353k\350\002qVCk(r\037\032\372m\030-\224\225\321F\010\201&\225\343\334\271p\360\016\320_\247s\025\372\327\351\\U\200\353t.\257\201@\247\003\305\341\274P\357\302\350\237\023\2418:\250C\212\206d\r\014\017|\270oJ\231\272\300\314~\345qc\004\367\340T+\014\020\223x\037\234!\"\303,\207\221\017\302\301\304F\335\374\006\246\027\303\277O>\023G\257QW\361\3577\023o3\177\n?\212\366\342B\\\354gnu\226:\033A.X\017\267C\021-\307\223q\256\237Y\212r\375\017n\365\247\246;O\203\333\001\r\232\375\351\333A9\250G\205\250\024\361x!n^\270\253\204\223\341r\364A\234U\372\037v\np\363x\375\227\277\274wc1\274\031\266\242rD\373\231;\301\353\350N<\321\317\334|s\330\251\006\305`\047|?|\020\276\300a&\336L\366\272\205n\251+z\271\376\324\307\235W\341D\230\355gf\203\245`#\314\205\337F\323q)n%\333I\263\237!\021l\314\007O\202jX\014\177D@s\361F\262\224 \233\231`2X\206\346\\\270\021-E\3054\223\314\262r\376W$\330\212v\343\257\222\027\335\205.\357e/Ms&\270\0314\303""\211\376\364|\360,,\204\245\220G\331\376\364\037;<\230\r\036 \336\311\360Sx\024\361r2\t\217\245\244\325\335\3566\3733\013\001\355\317d\307\221\320Y\312\316j\207\016\263\371sT\214^\306\305\370eRL^v\213\335\362e\020\217\303\210`&pg\207MX\2734\310\3050\033~\026R\344\365c|\230\320Dt\227\272E\025.B\272\003\221\014\360\331\213\036\303i9\265\266\000uT\347\207\360^\344%\377\355e\337L\3742\245J\364\207\260\212\350\312\247tX\005\266OB\r\033N\247:7:\2738-\364\247>\354\254\005\331\340\323`;\340\032\345\\\264\032\231\361|\274\227\024P\200\351\331\340o\360\371\037\324\273\n\257\006\322|\321[\3505\217\337?~p\\\276\010\266\312\317By\327\242l\224\033\205\010\3064\007$J\303\033\2615-b9\262c\236,v\227{\023\275\271\336\223\236u\274|\262\265}\262\275\363\366\202\203\217\3022\262@X\271\340[e6\312\350<\207\236\340\340\326\377\305\001 \0172`\364\336\271T\316:\370g\362\254\273\326\313\366\276:\276\014j\315\325\337\n\000\254\342\235\333\235\032\270b\206\263\350\236\235\350f\324D\333.\241?D2\354\235\223\3055\360\201wg\273\205\363\250+2\317\005E\315\3271\200\226\320O\0250\346\231nr\001\376\315(z}\036J\034@\032\354<\303!U\234\217\337\273\261\024\335\215\327\222lr\277\373\372x\341\270y\262\265s\262\263{\262\273\327\317|r\362\311\327\030\024g\232\2750\326\332c\244\312\006wu\2635\025\277\376\2561\251\204\2674\267\366\343J\222I6\2729$2`WY\331\024\235e\3042\027\224\020\315\310\346\205\352\334\010v\301\256B\177\346\264\235\357\242\016%\304u\341\210\047\263\t$\347\320\347\333\320\236\277\2534UP\2323/\320\222\237k\231\325\244\322\235\350\317/j\364\313@a\341\314\220{\307\271t\262\364\270\233=-\367A\262\200je\337^2\022j\250\220\031\315Fkq\366w\216\213,:\3673\234\265\302\363\343 \367+)\212h8";
-    PyObject *data = __Pyx_DecompressString(cstring, 1980, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (2012 bytes) */
+static const char cstring[] = "x\332\255VMs\333\306\031\216d:R\034%\025%Y\216\3346\263T\034)il&\224\034\325\326d\342\241Y\313\325\241\256(Yr\247n\212Y\002K\n\026\010\220\330\005%z:\035\037y\304\021G\034q\304\021G\036u\324\221G\377\204\374\204>\273 )\352\263\236i5Cr?\336\317\347}\336wE\250 ?\034\021\247\362\206\351\342g\342x\202\233\006#?\344\363\337\022\223\017\367b\237\021.\034\227\335\047\371u\362\323_X\335q\333{&;$N\225\374\244;\2660k\236\343qBm\203\030\246+\215\235?6\355\301\005\027.\214\032#\302\304q\257\275?{6\224\374\371I\211\332\266#\010\345\334\254\331D8\304e\324x\340\330V\233\324U\220-\004\271i\267\250e\032\244\356\030H\200\0355\240\013S\313\372\262\364\273\\u\\\341R{\371>\251\301\324@\230\357\323\006\203+B\217\000\304\013\207\324\251\320\367M\273F\244+*<\227\221\252\343\331\306\013GH\200\000d\251-\366\035[\342f0\313\2540\227\n\206@d\350p\350J!\233l=\333z\360\360\321C\225\210\313$\354\234p\257\242[\310\201q\211g\3053-\001\307\242\335`<O6\253\244\355x\304f\010\031\t6 7\252\200\322\330\2043\241j\264\254\340\240\302tl\r\352\210v\271\217\240\331bR{\203Z\234\345\251ah\220c\272cY\362\316\261y\236Vt\303\344\264b1f\253\357#\361=o\333\264\301\231\246J\237o\264\217jz\315u\274\006RL\205\214:sk\270g\265:\263\005_\047\216\315\220BU\306\323@\306\375\213\013R\236 \373T\305N\016]\007\230Z\314\256\211\375\363r\362\336u\016\201 u\001\223\341\020Y\354\252\231&kPAm\007XW\251g\t\242i.3<\235i\0321<\225\254\355\330\017\200}\313\244\026nu\3236\205\246\331^\275\321\316k\272\314\250\016=\223\272.m\223*5\255\024`\263\336\000!F\305<\224~\377\202\204L\025q\325\220\3527\262\230\r\207\233\022\312o\323\314\035\317\325\231\002nx\303G\373\253\217-\371\306SHJ\273\324\262\034\035\234!iH2\277\374%\267)3\245\313\264)x\376_\305\235\322\346\3463\3132\033\334\344;\254\3511[g\262?\363\247\255\252i[\355#|\376\0042j/P\336mV\325\264>a\200\032\020\222\224:] 3S\260\272<0\244\016\376\252\236\255\313_\\\361\201V\212\206\\\325\251i\253_\307\360,ug\323z\372+\335k\032\030\244\351\373L?\340^=\335\365\255\310\245\244{\272\362\354\206\251""\037\300\3023{ \327\022\022\006i\243\351Qk`vP\360\341JW\0358r\300\216\344\006t\034\206\302GB\037\256O\365\004j\246\022\345\314\320\320\351\2305\260ar\311\004T\317\264\031E\247\014j\241U\274j\025}\356\326\270\252\031EUu\323\311\017\205y\245B\215\n\345L\327-l5\000\204Y\243\263\n\325\017tL\017\241\276\270Vik)\227d\321\373\214\346\350G\320\245\236G\026\"\177\246\027\r\t\226\372\222\241\245\323\233\325\033\242\215\272c\3101\340\246\246\017s]\307\255\232\226U\265h\215c\320\201\311\375qW\253\201\324\314=\365|~\377\032\363\233\013\342\231\266(\254i\342\365\372z\341\227\373gv\277\\\243\262\2722\2522\334]\247\262\366pTe\270\273N\345\321\250\306\243\241\002\222\221cJ\252\244}\230nSu~\356\230\031\375\037\r%TK\264\250*\273|g\320\303*~\025\221l\007\236~\275eo\016\016 pp(\213/\331\240(aI#\351\242\357\255\216wH>Bgg\333\331\335\007@}\245\302U@_\251p\025\314W*\\\016\262|L\353N\013O\214mk\030\322\334\036\352\332}x\261\350\203 \233\017`\326\355\206\232\253 l\372Hp\3075\230\253\276$p\350\231\006\032\243\3414\206#\023L=\220\037\355\320\024x}5U \227\325\320\032\222\334\207\232z\033\206\013ie\270\341\234\243I\305(w.\034|\000\364\327\351\\\205\376u:W\025\340:\235\313k\300\321\351@q0/\344\2730\374\347\204K\216\366\353\220\242!X\003\303\003\037\327\323\205H]`f\277q\\m\010w\377T)\014\327\362\221\351\303\047\360XX\003x\006)\017\322\350\307\206\361\215\"z\r\2142\206\377\245<\306\217\336\242\310\374\257\357\306\336g\276\010>\013\367\242BT\354enu\026;\033~\316_\017\266\003\036.E\343Q\256\227Y\014s\275On\365&\247:\317\374\333>\365\233\275\251\333~\331\257\207\205\260\024\272\321|\324\274pW\t\306\203\245\360\223(+\365?\355\024\340\346\361\223\244\371\353\357>\272\271\020L\004\255\260\034\322^\346\216\3776\274\023\215\3652\023\357\016;U\277\350\357\0047\202\225\340%\0163\321f\274\227\024\222R\302\273\271\336\344\347\2357\301X\220\355ef\374E\177#\310\005?\206SQ)j\305\333q\263\227!!l\314\371O\375jP\014\376\216\220f\243\215x1F>\323\376\270\277\004\315\331`#\\\014\213i.\231%\351\374\367H\261\025\356F""\337\305/\223\371\304\355f/Mt\332\237\360\233\301Xoj\316\177\036\024\202R\340\206\331\336\324o:\377\016v\302\361\360^X\215\236F\2647\375E\360q\240\2477\256?\343\257 \223\361\340+\304\302\243\245x\034\261\224\342V\262\2354{\323\363>\304\263\243(\251\374Eg\265C\007y\3766,\206\257\242b\364*.\306\257\222bR\276\014\376Q\210\021\346\030\356\314\240\tk\227\206\277\020d\203{\001E\306\257\343\211\270\231\334HV\222\177\036\257\036S\0312\302\272\003\261\014\320\333\013\037\303q9\2658\017\023\250\336\223\340~\350\304\377\350f\337\215\375:)\013\370qPE\204\345S\272\254\002\371\247\201\002\025\247\223\235\233\235]\234\026z\223\237v\326\374\254\377\225\277\355\273\252\006\271p5\324\243\271h/.\240<S3\376\037\340\363o`C\025^5\244\372\262;\337m\036\3378^9._,\205\314\321@\361\327\302l\230\033\206\010>5\373$K\303\033\2629-q94#7^H\226\272c\335\331\356\323\256q\274t\262\265}\262\275\363\376\202\203\317\2022\262@X9\377Gi6\314\250<\007\236\340\340\326\377\305\001 \3673\340\373\336\271T\316:\370s\374<Y\353f\273\337\035_\006\265b\362\177\013\000\314r;\267;5\360E\017f\320[;\341D\330D[/\242{x<\350\254\223\205\265\230\306n2\223\024\316\243.\t=\353\027\025gG\000ZD\267U\300\230\347j\010pppZR\354\353@\340\000\322`\350\031\016\311\342|\376\321\315\305\360n\264\026g\343\007\311\333\343\371\343\346\311\326\316\311\316\356\311\356^/\363\345\311\227\337c\220\234\031\005\205\221\306\037!U\326\277\253Z\261)\371\365G\205I%\270\245\270\265\037U\342L\274\221\344\220H\237]ei\223w\226\020\313\254_B4C\233\027\252s\323\337\005\273\n\275\351\323f\277\213:\224\020\327\205#7\236\211!9\213^\337\206\366\334]\251)\203R\234y\211\266\374Z\311\254\306\225d\2547\267\240\320/\003\205\3713#\360\003\247\326\311\342\343${Z\356\203x\036\325\312\276\277d,\324P!=\234\t\327\242\354\37782\262\350\334{8k\005\347\307A\356?\240)z\366";
+    PyObject *data = __Pyx_DecompressString(cstring, 2012, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2603 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dme\373rg\035\000egmen\177ts: one\220`\225f\214\001p\357\000s\023\003\025\016u\337t has\256\002wr\375o\321 length\334>\r\363arow\370`ar\277ts do \351Af\375i\347\003datano\377 default\377 __reduc\277e__ du\350\002n\367on-\350`vial\376\033\000cinit__\377numpy._c\337ore.m5\000ia\377rray fai\235l\333#imp\216`\033\tu\262\370@h\021\016\347\001ta\374\000t{ (\363\204\001posi\365!\373) \365\002ource\312\257\205\002 \022\005s\324\205\t\325$ (\371u\352\"\270\204\001alloc\022\261` \215\003\334\001.\013\020\224\204\003\346\205\001\376\303\205\003s.|ASCI\377IEllipsi\377sSequenc\365e\234\206\001.\241\206\007__Py\375x\001\000Dict_N\377extRef__l\252d\263 __\377b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\036\030\000stat1\002\252#3\001\357main\003\002odu\335lM\002nam\002\003ew\374T\001\277`_check\303suT\000\n\001?\004\025\001ty\371p\271@\037\001unpicmk?\000En \005vt\226\204\001\036\230\001qualO\005\351E\362F\261c\375\205\002\277\001\205dex\314\001swet_\203\005set\262\006\344\003\006.\007t\261@\344\002sed\177_sigindA\000\373is\255aoutin\337eaabc\242E_b_uffer\203`s\302b\377asyncio.\374\333`\047\003sbbadb\277aseccl9\000_\376\236 traceba\177ckcount\000\002\037s_by_\306c\321""\204\001\313\204\004\377sdistsim+._\252@.\377\205\nd\251!\000\002\371_\230\000\270\212\003empty\376\365@odeenum\376\371\207\002errorfi\377llflagsf\337ormat\350\210\004gg\237atherp\007\000\r[\377const ui\377nt16_t[:\257:1],\001\n]\030\030312\047\t\005\006\027\03164Z\t\005\006\362J\0318\214\t\005\005]getD\242\210\002\322!s\203\206\002\t\003\250\206\003s\010\014sed\317\210\002\354@arr\332\210\002\347sid\362B\256\214\001ces\266\376\00032\203 64\213\205\001s\376\000\002izejkki\217ndkw\371A\264\206\001\270\206\002l\317_arr\t\002\311Dsm\007mem\201\214\001\234\211\013\252\211\013\310\201 \030\026\300\3215I\026\3175z\026\3173\311\215\001mo\377vingnn_r\037owsn_\347\212\004\006\001\370\210\003\371n\375\005\204\207\001ndimn}p\372\211\002objof\241\213\001?sorder\000\002\265!\377outpackp{op\252\211\006rank\000\001\377_within_~\373\213\002regist\331\204\001\377w_startr\361o\002\004\373!\004\006sssc\007att\331\204\t\000\016\303\204 \030\031\317\204\025\360L\031\320\204\025\200\031\323\204\023seen\307set\250\207\005\256\220\001\224\220\006ss\227ize\370\204\003s\237\"\256 p\367sto\001\000ruct\375t\265\214\003_major\341_\231\214\006\017\004\320\"\250\205\004tot\003al\376\206\005\212\207\001\327\206\001\222\207\001\254\206\001\232\207\001\3378_tun\264Aup\337datev+\000es\373xz\325@sO\200\001\340\377\004\030\230\r\240V\2501\377\250A\330\004\n\210\"\210\377F\220!\220:\230R\230\377s\240&\250\002\250!\330\377\004\"\240!\330\t\n\330\377\010\014\210E\220\025\220a\377\220q\330\014\025\220Q\220\377m\2401\240C\240r\250\367\026\250q\013\016b\230\002\230\337&\240\t\250\021<\001\013\210\3751d\0009:\360\034\000\005\377\031\230\007\230v\240Q\240\377a\330\004\027\220z\240\027\377\250\001\330\004\007\200w\210\377f\220A\220S\230\003\230\3672\230T\022\000\004\250I\260\377V\2701\270C\270s\300\377!\330\010\016\210j\230\001\377\230\021\330\004\022\220\"\220\377F\230!\2305\240\014\250\377C\250v\260R\260q\330\367\004 \240A\000\024\220B\220\337f\230A\230Z\216\000\023\250\357F\260\"\260\313\000\020\220\002\373""\220&7\000\023\230F\240\"[\240A\304\003\004&y\001\035\336\000\377v\240U\250+\260T\270\337\026\270r\300\021\322\022\020\220\377\007\220q\230\001\330\014\024\377\220G\2301\230C\230r\377\240\021\330\014\017\210r\220w\022\2202\255\000\002\230#o\000\337s\250&\260\002o\000C\260\377v\270R\270q\330\020\026\037\220a\330\020\021\240#\204#\341\002\337t\2103\210a\306\005\033\240\377A\240W\250A\250W\260\177A\260W\270A\270Q\3171\336\273)\014\020\220\001\374 i\230\361q\355\000\200I\234\006\031\230\021\230\367$\230a\335 Z\250w\260\177a\260s\270\"\270A\253\001\352\220\000\027\305\000\004\235 V\2409\326r\000Q\330I\002\026\310@\004\013\377\210?\230,\240o\260\\\277\300\021\200\001\360\010\237A\006\253\230f\233\000Q\205g3\331 B\355\230\261@\035\230\023\000\010\210\005\373\210U\242`1\330\010\013\210\3776\220\021\220#\220R\220\373r\230\342!!\2403\240c\277\250\024\250V\2601\376 \014W\022\220*\221@X\355@f\350\000\375_\344\000T\300\026\300q\310O\003\3102\310\340\016\332\003d\334@\0076\240\021\360`\233\005\257`\343@\300b\370\231\003\245\204\006\277CQ\240i\250r\377\260\031\270&\300\001\300\023\377\300B\300d\310&\320P\337R\320RS\340\246\204\014\020\220\347\r\230Q\303\000\224\000!\2205FS\001\240\004\343\002\205%\375\000\n\237\204\001\376 >\017\210q\220\004\220A\347\220V\230\275\013S\013H\260G\177\2706\300\021\300+\310\3271\372\362\205\001\004\302\035\004\007\200r\210\377\025\210g\220Q\220c\230\377\022\2302\230S\240\007\240\377q\250\002\250\"\250C\250\273s\260\264\205\005\320\0316\215`r\317\270\022\2701\272\206\r\311\204\001\023\220\371A\253\204\002\226(\"\220B\220b\357\230\004\230G\340\206\002s\250!\373\330\020\333a%\230t\2401\255\240+\000\025\220\266k1\271`\016\377\000\005\"\240\032\2506\260\377\021\260-\270z\310\026\310\377q\320PS\320SU\320\377UV\330\004\036\320\036/\313\250q\337\206\0131\320\206\010\312h\021\220\365\032\350\205\002q\334a7\220!\220\3553\210\000\n\240\330ah\250b?\260\004\260F\270!\306\000\327d\375Q\275\207\001s\210&\220\001\220\237\023\220C\220q\245\207\007\356N\005\377\220U""\230!\2301\330\020\376\305\206\007\032\2501\250C\250q\336\001\017r\260\022\260\047\000\023\220\3772\220R\220q\330\024\032\3366\001\230C\230q\257bT\250\367\021\250%\363`\022\2603\260\277b\270\001\330\024\031\371\"Q\317\200\001\360\026\330\210\n\361\207$\320\"\3579\270\021\330\346Fk\260\026\337\260r\270\021\340\343\211\020g\230\377Q\230c\240\022\2406\250\371\021\331\211\032\215\207\037\021\220\021\220$_\220a\220v\230\377\206\r!";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2603, 4214);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2641 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject> o\377utside 0\277..) is\007\006t\377he store\377, .: <Me\377moryView\377 of <con\377tiguous \177and dirI\001v\007\rin\021\005strb\000\275d\"\010 or \004\031>\371<(\tA\006>?Can\377not assi\377gn to re\377ad-only \365m\240\002v\242\000Inva\177lid mod\276\000\367exp\351\000ed \047\373c\047t\001\047fort\177ran\047, gH\000\276%\005shape\222\000 \373ax\206 No ma\177tching g\001\377ature fo\377undNote \373th\306 Cytho\375n\264!delibe\317rate\206\000\353\001ct\373er!\001n PEPo-484\245\"re\363!\177s subcl\301\000\375e\357 f buil\373ti\313\000ypes.\377 If you \023ne\260\000\336\000p\351\000%\t\230@\337n set\200\000e \375\047\212\"ation_\327typ\253\000\047\210Div\376\242\000o False\337.add_\264 ec\347oll\365@+\000s.a\377bcdisabl\367een\001\002xt/s\177ynapse_\366B\377.pyxgcgr\347oup\230`\037\003dme\373rg\035\000egmen\177ts: one\220`\225f\214\001p\357\000s\023\003\025\016u\337t has\256\002wr\375o\321 length\334>\r\363arow\370`ar\277ts do \351Af\375i\347\003datano\377 default\377 __reduc\277e__ du\350\002n\367on-\350`vial\376\033\000cinit__\377numpy._c\337ore.m5\000ia\377rray fai\235l\333#imp\216`\033\tu\262\370@h\021\016\347\001ta\374\000t{ (\363\204\001posi\365!\373) \365\002ource\312\257\205\002 \022\005s\324\205\t\325$ (\371u\352\"\270\204\001alloc\022\261` \215\003\334\001.\013\020\224\204\003\346\205\001\376\303\205\003s.|ASCI\377IEllipsi\377sSequenc\365e\234\206\001.\241\206\007__Py\375x\001\000Dict_N\377extRef__l\252d\263 __\377b__\001\005\177getitem\r\001yd0\001\027\000func\035\001\036\030\000stat1\002\252#3\001\357main\003\002odu\335lM\002nam\002\003ew\374T\001\277`_check\303suT\000\n\001?\004\025\001ty\371p\271@\037\001unpicmk?\000En \005vt\226\204\001\036\230\001qualO\005\351E\362F\261c\375\205\002\277\001\205dex\314\001swet_\203\005set\262\006\344\003\006.\007t\261@\344\002sed\177_sigindA\000\373is\255aoutin\337eaabc\242E_b_uffer\203`s\302b\377asyncio.\374\333`\047\003sbbadb\277aseccl9\000_\376\236 traceba\177ckcount\000\002\037s_by_\306c\321""\204\001\313\204\004\377sdistsim+._\252@.\377\205\nd\251!\000\002\371_\230\000\270\212\003empty\376\365@odeenum\376\371\207\002errorfi\377llflagsf\337ormat\350\210\004gg\237atherp\007\000\r[\377const ui\377nt16_t[:\257:1],\001\n]\030\030312\047\t\005\006\027\03164Z\t\005\006\362J\0318\214\t\005\005]getD\242\210\002\322!s\203\206\002\t\003\250\206\003s\010\014sed\317\210\002\354@arr\332\210\002\347sid\362B\256\214\001ces\266\376\00032\203 64\213\205\001s\376\000\002izejkki\217ndkw\371A\264\206\001\270\206\002l\317_arr\t\002\311Dsm\007mem\201\214\001\234\211\013\252\211\013\310\201 \030\026\300\3215I\026\3175z\026\3173\311\215\001mo\377vingnn_r\037owsn_\347\212\004\006\001\370\210\003\371n\375\005\204\207\001ndimn}p\372\211\002objof\241\213\001?sorder\000\002\265!\377outpackp{op\252\211\006rank\000\001\377_within_~\373\213\002regist\331\204\001\377w_startr\361o\002\004\373!\004\006sssc\007att\331\204\t\000\016\303\204 \030\031\317\204\025\360L\031\320\204\025\200\031\323\204\023seen\307set\250\207\005\256\220\001\224\220\006ss\227ize\370\204\003s\237\"\256 p\367sto\001\000ruct\375t\265\214\003_major\201_\231\214\006\017\004\320\"\003\006\252\222\001\265\205\004t\017otal\213\207\005\227\207\001\344\206\001\237\207\001|\271\206\001\247\207\0018_tun\301A\177updatev+\000\357esxz\342@sO\200\377\001\340\004\030\230\r\240V\377\2501\250A\330\004\n\210\377\"\210F\220!\220:\230\377R\230s\240&\250\002\250\377!\330\004\"\240!\330\t\377\n\330\010\014\210E\220\025\377\220a\220q\330\014\025\220\377Q\220m\2401\240C\240\337r\250\026\250q\013\016b\230\177\002\230&\240\t\250\021<\001\367\013\2101d\0009?\270q\377\360\034\000\005\031\230\007\230\377v\240Q\240a\330\004\027\377\220z\240\027\250\001\330\004\377\007\200w\210f\220A\220\177S\230\003\2302\230T\022\000\377\004\250I\260V\2701\270\377C\270s\300!\330\010\016\377\210j\230\001\230\021\330\004\377\022\220\"\220F\230!\230\3775\240\014\250C\250v\260\177R\260q\330\004 \240A\000\377\024\220B\220f\230A\230\375Z\220\000\023\250F\260\"\260""\276\315\000\020\220\002\220&7\000\023\277\230F\240\"\240A\306\003\004\365&y\001\035\340\000v\240U\250\377+\260T\270\026\270r\300\375\021\324\022\020\220\007\220q\230\377\001\330\014\024\220G\2301\377\230C\230r\240\021\330\014\377\017\210~\230S\240\002\240\377$\240f\250B\250a\330\277\020\030\230\006\230c\024\003r\357\220\022\2202\307\000\002\230#\276\211\000s\250&\260\002\211\000C\377\260v\270R\270q\330\020\213\026\220,\000\021\274#\240#\373\002t\357\2103\210a\340\005\033\240A\377\240W\250A\250W\260A?\260W\270A\270Q\3531\327)\357\014\020\220\001\230@i\230q\370\207 \234I\266\006\031\230\021\230$\373\230a\367 [\260\007\260q\377\270\003\2702\270^\3103S\310a\311\001\224\000\027\343\000\004\273 \267V\2409v\000Q\330M\002\026\376\350@\004\013\210?\230,\240\377o\260\\\300\021\200\001\360]\010\275A\006\230f\237\000Q\245gm3\367 B\230\317@\035\230\023\000\337\010\210\005\210U\302`1\330\377\010\013\2106\220\021\220#\337\220R\220r\230\200A!\240\3773\240c\250\024\250V\260\2751\234@\014\022\220*\257@X\352\213`f\354\000_\350\000T\300\026\177\300q\310\003\3102\310\344\016\372\336\003d\372@6\240\021\240!\200\232\006\315`\201`\340b\231\003\305\204\006\335CQ\377\240i\250r\260\031\270&\377\300\001\300\023\300B\300d\377\310&\320PR\320RS}\340\306\204\014\020\220\r\230Q\303\000n\224\000!\2205S\001\240\004\343\002\344\205%\375\000\n\275\204\001 >\017\210q\177\220\004\220A\220V\230\275\013\376S\013H\260G\2706\300\021\247\300+\310\3271\222\206\001\004\302\035\004\377\007\200r\210\025\210g\220\377Q\220c\230\022\2302\230\377S\240\007\240q\250\002\250\277\"\250C\250s\260\322\205\005\320\377\0316\260a\260r\270\022\373\2701\332\206\r\017\210r\220\023\237\220A\330\020\021\220a\230&\"\377\220B\220b\230\004\230G\276\200\207\002s\250!\330\020\337a%\337\230t\2401\240+\000\025\220\372\266k1\271`\016\000\005\"\240\377\032\2506\260\021\260-\270\377z\310\026\310q\320PS\377\320SU\320UV\330\004\277\036\320\036/\250q\375\206\0131\\\356\206\010\312h\021\220\032\206\206\002q\334a\3377\220!\2203\210\000\n\240""\376\330ah\250b\260\004\260F\323\270!\306\000\327dQ\333\207\001s\210w&\220\001\305\000C\220q\303\207\007\376\356N\005\220U\230!\2301\373\330\020\343\206\007\032\2501\250C{\250q\001\017r\260\022\260\047\000\377\023\2202\220R\220q\330{\024\0326\001\230C\230q\257b\337T\250\021\250%\363`\022\260\3773\260b\270\001\330\024\031>\371\"Q\200\001\360\026\366\210\n\217\210$\277\320\"9\270\021\330\346Fk\333\260\026\253@\021\340\203\212\020g\230\377Q\230c\240\022\2406\250\371\021\371\211\032\221\207\037\021\220\021\220$_\220a\220v\230\377\206\r!";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2641, 4259);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (4214 bytes) */
-static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledmerge_segments: one offset per segmentmerge_segments: out has the wrong lengthmerge_segments: the row starts do not fit the datano default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target (and position) per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineaabcallocate_bufferargsarrayasyncio.coroutinesbbadbaseccline_in_tracebackcountcounts_by_targetdatadefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortranggather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgrouped_arrgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmerge_segmentsmerge_segments[const uint16_t[::1],uint16_t[::1]]merge_segments[const ""uint32_t[::1],uint32_t[::1]]merge_segments[const uint64_t[::1],uint64_t[::1]]merge_segments[const uint8_t[::1],uint8_t[::1]]modemovingnn_rowsn_segmentsn_sourcesn_targetsnamendimnpnumpyobjoffsetsorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrrow_startssscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttargetstotaluint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\3409:\360\034\000\005\031\230\007\230v\240Q\240a\330\004\027\220z\240\027\250\001\330\004\007\200w\210f\220A\220S\230\003\2302\230T\240\027\250\004\250I\260V\2701\270C\270s\300!\330\010\016\210j\230\001\230\021\330\004\022\220\"\220F\230!\2305\240\014\250C\250v\260R\260q\330\004 \240\001\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020""\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240Z\250w\260a\260s\270\"\270A\330\014\017\210q\330\020\027\220q\230\004\230A\230V\2409\250A\250Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230,\240o\260\\\300\021\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330""\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\016\000\005\"\240\032\2506\260\021\260-\270z\310\026\310q\320PS\320SU\320UV\330\004\036\320\036/\250q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2201\330\010\021\220\032\2301\230C\230q\330\010\013\2107\220!\2203\220b\230\n\240!\2403\240h\250b\260\004\260F\270!\2701\330\014\022\220*\230A\230Q\330\004\007\200s\210&\220\001\220\023\220C\220q\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\005\220U\230!\2301\330\020\024\220G\2301\230C\230r\240\032\2501\250C\250q\330\020\024\220G\2301\230C\230r\240\032\2501\250C\250r\260\022\2601\330\020\023\2202\220R\220q\330\024\032\230!\2301\230C\230q\240\004\240A\240T\250\021\250%\250r\260\022\2603\260b\270\001\330\024\031\230\022\2302\230Q\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
+    #else /* compression: none (4259 bytes) */
+static const char bytes[] = " at 0x object> outside 0..) is outside the store, .: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis No matching signature foundNote that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/synapse_store.pyxgcgroup isenabledmerge_segments: one offset per segmentmerge_segments: out has the wrong lengthmerge_segments: the row starts do not fit the datano default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone target (and position) per sourcestore positions outside 0..synapse (unable to allocate array data.unable to allocate shape and strides.|ASCIIEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___fused_sigindex_is_coroutineaabcallocate_bufferargsarrayasyncio.coroutinesbbadbaseccline_in_tracebackcountcounts_by_targetdatadefaultsdistsim._ext.synapse_storedtypedtype_is_objectemptyencodeenumerateerrorfillflagsformatfortranggather_by_targetgather_by_target[const uint16_t[::1],uint16_t[::1]]gather_by_target[const uint32_t[::1],uint32_t[::1]]gather_by_target[const uint64_t[::1],uint64_t[::1]]gather_by_target[const uint8_t[::1],uint8_t[::1]]getgroup_by_sourcegroup_targets_by_sourcegroupedgrouped_arrgroupsidindexindicesint32int64itemsitemsizejkkindkwargslocallocal_arrlocal_targetsmmemviewmerge_segmentsmerge_segments[const uint16_t[::1],uint16_t[::1]]merge_segments[const ""uint32_t[::1],uint32_t[::1]]merge_segments[const uint64_t[::1],uint64_t[::1]]merge_segments[const uint8_t[::1],uint8_t[::1]]modemovingnn_rowsn_segmentsn_sourcesn_targetsnamendimnpnumpyobjoffsetsorderorder_arroutpackpoppositionsrankrank_within_groupregisterrow_startrow_start_arrrow_startssscatter_by_targetscatter_by_target[const uint16_t[::1],uint16_t[::1]]scatter_by_target[const uint32_t[::1],uint32_t[::1]]scatter_by_target[const uint64_t[::1],uint64_t[::1]]scatter_by_target[const uint8_t[::1],uint8_t[::1]]seensetdefaultshapesignaturessizesourcesstartstepstopstructttarget_major_positionstarget_starttarget_stridetargetstotaluint16_tuint32_tuint64_tuint8_tunpackupdatevaluesxzerosO\200\001\340\004\030\230\r\240V\2501\250A\330\004\n\210\"\210F\220!\220:\230R\230s\240&\250\002\250!\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220m\2401\240C\240r\250\026\250q\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\004\013\2101\200\001\3409?\270q\360\034\000\005\031\230\007\230v\240Q\240a\330\004\027\220z\240\027\250\001\330\004\007\200w\210f\220A\220S\230\003\2302\230T\240\027\250\004\250I\260V\2701\270C\270s\300!\330\010\016\210j\230\001\230\021\330\004\022\220\"\220F\230!\2305\240\014\250C\250v\260R\260q\330\004 \240\001\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\240!\330\004&\240a\330\004\035\230R\230v\240U\250+\260T\270\026\270r\300\021\330\004\"\240!\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\024\220G\2301\230C\230r\240\021\330\014\017\210~\230S\240\002\240$\240f\250B\250a\330\020\030\230\006\230c\240\021\330\014\017\210r\220\022\2202\220S\230\002\230#\230Z\240s\250&\260\002\260\"\260C\260v\270R\270q\330\020\026\220a\330\020\021\330\014\025\220Q\220b\230\002\230&\240\001\330\004\007\200t\2103\210a\330\010\016\210j\230\001\230\033\240A\240W\250A\250W\260A\260W\270A\270Q\330\t""\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\031\230\021\230$\230a\230v\240[\260\007\260q\270\003\2702\270^\3103\310a\330\014\017\210q\330\020\027\220q\230\004\230A\230V\2409\250A\250Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230,\240o\260\\\300\021\200\001\360\010\000\005\031\230\006\230f\240A\240Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\035\230Q\330\004\010\210\005\210U\220!\2201\330\010\013\2106\220\021\220#\220R\220r\230\023\230F\240!\2403\240c\250\024\250V\2601\260A\330\014\022\220*\230A\230X\240Q\240f\250A\250_\270A\270T\300\026\300q\310\003\3102\310Q\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\001\220\025\220d\230!\2306\240\021\240!\330\014\020\220\001\220\026\220q\230\007\230q\330\004\013\2101\200\001\360\010\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\022\220!\2205\230\007\230q\240\004\240A\240Q\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250A\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\r\230Q\230a\330\014\017\210q\220\004\220A\220V\2306\240\021\240!\330\014\020\220\001\220\026\220q\200\001\360\n\000\005\031\230\r\240V\2501\250H\260G\2706\300\021\300+\310Q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\"\240!\330\004\035\230R\230v\240Q\240i\250r\260\031\270&\300\001\300\023\300B\300d\310&\320PR\320RS\340\004\007\200r\210\025\210g\220Q\220c\230\022\2302\230S\240\007\240q\250\002\250\"\250C\250s\260!\330\010\016\210j\230\001\320\0316\260a\260r\270\022\2701\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\017\210r\220\023\220A\330\020\021\330\014\020""\220\r\230Q\230a\330\014\022\220\"\220B\220b\230\004\230G\2401\240C\240s\250!\330\020\031\230\021\230%\230t\2401\240A\330\020\025\220Q\330\014\020\220\001\220\026\220q\330\004\013\2101\200\001\360\016\000\005\"\240\032\2506\260\021\260-\270z\310\026\310q\320PS\320SU\320UV\330\004\036\320\036/\250q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\004\010\210\005\210U\220!\2201\330\010\021\220\032\2301\230C\230q\330\010\013\2107\220!\2203\220b\230\n\240!\2403\240h\250b\260\004\260F\270!\2701\330\014\022\220*\230A\230Q\330\004\007\200s\210&\220\001\220\023\220C\220q\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\020\220\005\220U\230!\2301\330\020\024\220G\2301\230C\230r\240\032\2501\250C\250q\330\020\024\220G\2301\230C\230r\240\032\2501\250C\250r\260\022\2601\330\020\023\2202\220R\220q\330\024\032\230!\2301\230C\230q\240\004\240A\240T\250\021\250%\250r\260\022\2603\260b\270\001\330\024\031\230\022\2302\230Q\200\001\360\026\000\005\031\230\007\230v\240Q\240a\330\004\024\220B\220f\230A\230Z\240r\250\023\250F\260\"\260A\330\004\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\004\"\320\"9\270\021\330\004\035\230R\230v\240Q\240k\260\026\260r\270\021\340\t\n\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220g\230Q\230c\240\022\2406\250\021\330\010\014\210E\220\025\220a\220q\330\014\025\220Q\220b\230\002\230&\240\t\250\021\250!\330\014\020\220\001\220\025\220i\230q\240\001\330\010\014\210E\220\025\220a\220q\330\014\020\220\007\220q\230\001\330\014\021\220\021\220$\220a\220v\230Q\330\014\020\220\001\220\026\220q\330\004\013\210?\230!";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 185; i++) {
+    for (int i = 0; i < 186; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
       if (likely(string) && i >= 40) PyUnicode_InternInPlace(&string);
@@ -33668,8 +33751,8 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 185; i < 194; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-185].length;
+    for (int i = 186; i < 195; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-186].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -33679,14 +33762,14 @@ static const char bytes[] = " at 0x object> outside 0..) is outside the store, .
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 194; i++) {
+    for (Py_ssize_t i = 0; i < 195; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 185;
+      PyObject **table = stringtab + 186;
       for (Py_ssize_t i=0; i<9; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -33779,97 +33862,97 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_by_source, __pyx_mstate->__pyx_kp_b_iso88591_vQa_BfAZr_F_A_F_A_9_RvQk_r_E_aq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 18, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 45};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_targets, __pyx_mstate->__pyx_n_u_target_start, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_moving, __pyx_mstate->__pyx_n_u_grouped_arr, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_local_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_bad};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_targets_by_source, __pyx_mstate->__pyx_kp_b_iso88591_9_vQa_z_wfAS_2T_IV1Cs_j_F_5_CvR, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 19, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 45};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_sources, __pyx_mstate->__pyx_n_u_targets, __pyx_mstate->__pyx_n_u_target_start, __pyx_mstate->__pyx_n_u_n_sources, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_target_stride, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_moving, __pyx_mstate->__pyx_n_u_grouped_arr, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_row_start_arr, __pyx_mstate->__pyx_n_u_local_arr, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_local, __pyx_mstate->__pyx_n_u_bad};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_group_targets_by_source, __pyx_mstate->__pyx_kp_b_iso88591_9_q_vQa_z_wfAS_2T_IV1Cs_j_F_5_C, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 96};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 98};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_groups, __pyx_mstate->__pyx_n_u_seen, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_rank};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_rank_within_group, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_F_3fBa_Q_U_1_6_Rr_F_3c_V1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 120};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 122};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_n_targets, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_row_start};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_counts_by_target, __pyx_mstate->__pyx_kp_b_iso88591_V1A_F_Rs_E_aq_Qm1Cr_q_E_aq_Qb_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 133};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_scatter_by_target_const_uint8_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_q_AV6, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 148};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 11, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 150};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_indices, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_m, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_j, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_positions, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_target_major_positions, __pyx_mstate->__pyx_kp_b_iso88591_V1HG6_Q_F_3fBa_RvQir_Bd_PRRS_r, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 174};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 174};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint16_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 174};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint32_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 174};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint64_t, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 172};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 174};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_local_targets, __pyx_mstate->__pyx_n_u_row_start, __pyx_mstate->__pyx_n_u_grouped, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_fill, __pyx_mstate->__pyx_n_u_t};
     __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_gather_by_target_const_uint8_t_1, __pyx_mstate->__pyx_kp_b_iso88591_V1A_RvQir_Bd_PRRS_E_aq_Qa_5_q_A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 188};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint8_t_1_u, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 188};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint16_t_1, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 188};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[17] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint32_t_1, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[17])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 188};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[18] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint64_t_1, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[18])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 12, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 188};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_row_starts, __pyx_mstate->__pyx_n_u_data, __pyx_mstate->__pyx_n_u_offsets, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_n_segments, __pyx_mstate->__pyx_n_u_n_rows, __pyx_mstate->__pyx_n_u_s, __pyx_mstate->__pyx_n_u_g, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_a, __pyx_mstate->__pyx_n_u_b, __pyx_mstate->__pyx_n_u_total};
     __pyx_mstate_global->__pyx_codeobj_tab[19] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_synapse_store_pyx, __pyx_mstate->__pyx_n_u_merge_segments_const_uint8_t_1_u, __pyx_mstate->__pyx_kp_b_iso88591_6_z_qPSSUUV_q_wfAS_1_j_U_1_1Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[19])) goto bad;
   }

@@ -44,7 +44,7 @@ def group_by_source(const int64_t[::1] sources, int64_t n_sources):
 
 def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targets,
                             int64_t target_start, int64_t n_sources,
-                            const int64_t[::1] positions=None):
+                            const int64_t[::1] positions=None, int64_t target_stride=1):
     """The CSR arrays of a connect call's synapses, in one stable counting
     sort that moves the targets (and ``positions``, if given) themselves: no
     permutation array, no gather (random reads cost more than the sort).
@@ -53,8 +53,8 @@ def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targe
     -------
     row_start : int64 array of n_sources + 1
     local_targets : int32 array
-        ``targets - target_start`` grouped by source, in the input order
-        within a source.
+        ``(targets - target_start) / target_stride`` grouped by source, in the
+        input order within a source (targets a rank owns: its share).
     grouped_positions : int64 array or None
         ``positions`` in the same order.
     """
@@ -74,6 +74,8 @@ def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targe
         for k in range(n):
             s = sources[k]
             local = targets[k] - target_start
+            if target_stride != 1 and local > 0:
+                local = local // target_stride
             if s < 0 or s >= n_sources or local < 0 or local > 2147483647:
                 bad = k
                 break
@@ -86,7 +88,7 @@ def group_targets_by_source(const int64_t[::1] sources, const int64_t[::1] targe
             fill[s] = row_start[s]
         for k in range(n):
             s = sources[k]
-            local_targets[fill[s]] = <int32_t>(targets[k] - target_start)
+            local_targets[fill[s]] = <int32_t>((targets[k] - target_start) // target_stride)
             if moving:
                 grouped[fill[s]] = positions[k]
             fill[s] += 1

@@ -9,13 +9,33 @@ from distsim.synapses import connect as rules
 pytestmark = pytest.mark.mpi(min_size=2)
 
 
-def test_neurons_are_partitioned_in_contiguous_blocks():
+def test_neurons_are_partitioned_in_contiguous_blocks(monkeypatch):
+    monkeypatch.setenv("DISTSIM_PARTITION", "blocks")
     comm = get_comm()
     G = NeuronGroup(1001, "v : volt")
     blocks = comm.allgather((G.start, G.stop))
     assert blocks[0][0] == 0 and blocks[-1][1] == 1001
     assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
     assert max(b - a for a, b in blocks) - min(b - a for a, b in blocks) <= 1
+    assert np.array_equal(G.local_indices, np.arange(G.start, G.stop))
+
+
+def test_neurons_are_dealt_out_round_robin(monkeypatch):
+    # NEST's way: every part of a group (a population written as a
+    # subgroup) is spread evenly over the ranks.
+    monkeypatch.setenv("DISTSIM_PARTITION", "dealt")
+    comm = get_comm()
+    rank, size = comm.Get_rank(), comm.Get_size()
+    G = NeuronGroup(1001, "v : volt")
+    assert np.array_equal(G.local_indices, np.arange(rank, 1001, size))
+    shares = comm.allgather(G.local_indices)
+    assert np.array_equal(np.sort(np.concatenate(shares)), np.arange(1001))
+    population = G[100:300]  # a subgroup: a contiguous part of each rank's storage
+    assert np.array_equal(population.local_indices + 100,
+                          G.local_indices[(G.local_indices >= 100) & (G.local_indices < 300)])
+    assert abs(population.n_local - 200 / size) < 1
+    with pytest.raises(NotImplementedError, match="DISTSIM_PARTITION=blocks"):
+        G.start  # noqa: B018 - code that needs a contiguous block says so, on every rank
 
 
 def test_assignment_and_reading_are_global():
@@ -40,7 +60,7 @@ def test_each_rank_stores_only_its_targets_and_the_union_is_the_serial_set():
     S = Synapses(pre, post, on_pre="v += 1")
     S.connect(p=0.1)
     targets = S.store.targets
-    assert np.all((targets >= post.start) & (targets < post.stop))
+    assert np.all(post.owns(targets))
     # The serial set: the same keyed generation for all targets at once.
     from distsim.core.random import stream_key
     sources_all, targets_all = rules.bernoulli_candidates(stream_key(S.name, "connect", 0), 300,
@@ -145,7 +165,7 @@ def test_seed_thread_methods_agree_on_every_rank_count():
 
 
 def test_an_error_in_queued_synapse_work_on_one_rank_is_raised_on_every_rank():
-    # Targets j >= 8 live on the last rank only: only its delays are negative.
+    # Only the ranks owning targets j >= 8 get negative delays.
     G = NeuronGroup(10, "v : volt", name="cells")
     S = Synapses(G, G, "w : volt", on_pre="v += w", name="late_wiring")
     S.connect(p=0.5)
@@ -153,19 +173,19 @@ def test_an_error_in_queued_synapse_work_on_one_rank_is_raised_on_every_rank():
     with pytest.raises((ValueError, CollectiveError)) as info:
         run(1 * ms)
     assert "late_wiring" in str(info.value) and "non-negative" in str(info.value)
-    if get_comm().Get_rank() != get_comm().Get_size() - 1:
+    if not G.owns([8, 9]).any():
         assert isinstance(info.value, CollectiveError)
 
 
 def test_connect_local_numbers_the_synapses_as_one_rank_would():
     # A front-end (PyNN's connectors, SONATA edges) gives each rank the pairs
-    # of its own targets; the synapses are numbered rank 0's first, then
-    # rank 1's, ...: the order of one i/j call made by a single rank.
+    # of its own targets; the synapses are numbered by target, as one rank
+    # walking the targets in order numbers them (under either partition).
     G = NeuronGroup(10, "v : 1")
     H = NeuronGroup(7, "dv/dt = -v/(10*ms) : 1")
     S = Synapses(G, H, "w : 1", on_pre="v_post += w")
     pairs = [(i, j) for j in range(7) for i in range(10) if (i * 3 + j) % 4 == 0]
-    mine = np.array([(i, j) for i, j in pairs if H.start <= j < H.stop], dtype=np.int64)
+    mine = np.array([(i, j) for i, j in pairs if H.owns(j)], dtype=np.int64)
     mine = mine.reshape(-1, 2)
     S.connect_local(mine[:, 0], mine[:, 1],
                     {"w": mine[:, 0] * 10.0 + mine[:, 1], "delay": (mine[:, 0] % 3) * 1e-3})
@@ -179,7 +199,7 @@ def test_connect_local_rejects_a_target_of_another_rank_on_every_rank():
     G = NeuronGroup(4, "v : 1")
     H = NeuronGroup(6, "v : 1")
     S = Synapses(G, H, "w : 1", on_pre="v_post += w")
-    foreign = (H.stop % 6)  # a target the next rank owns
+    foreign = np.flatnonzero(~H.owns(np.arange(6)))[0]  # a target another rank owns
     with pytest.raises(Exception, match="not one this rank owns|connect_local"):
         S.connect_local([0], [foreign])
 

@@ -70,6 +70,12 @@ def test_binomial_add_to_adds_the_counts_of_a_contiguous_range_in_place():
         # the table made once serves every draw index
         assert np.array_equal(draws.counts(5, elements, 10),
                               random123.binomial(5, elements, 10, n, p))
+        # a rank's share of the dealt partition: every third element
+        dealt = 1003 + 3 * np.arange(2000, dtype=np.int64)
+        values = np.linspace(-1.0, 1.0, len(dealt))
+        expected = values + 87.81 * random123.binomial(5, dealt, 9, n, p)
+        draws.add_to(5, 1003, 9, 87.81, values, 3)
+        assert np.array_equal(values, expected)
     untouched = np.ones(10)
     random123.BinomialDraws(0, 0.5).add_to(5, 0, 9, 1.0, untouched)
     random123.BinomialDraws(100, 0.0).add_to(5, 0, 9, 1.0, untouched)

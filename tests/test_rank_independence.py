@@ -1,7 +1,9 @@
 """Identical results on 1, 2 and 3 ranks for a network that uses every
 connect form, indexing form, heterogeneous delays, subgroups and inputs;
-and on 3 ranks with every synapse store's row index compressed
-(synapses/row_index.py), which must not change a result either."""
+on 3 ranks with every synapse store's row index compressed
+(synapses/row_index.py), and on 2 and 3 ranks with the neurons in contiguous
+blocks instead of dealt out (parallel/partition.py): neither may change a
+result."""
 import h5py
 import numpy as np
 import pytest
@@ -13,11 +15,14 @@ from conftest import mpirun
 def outputs(tmp_path_factory):
     directory = tmp_path_factory.mktemp("forms")
     results = {}
-    for n, row_index in ((1, "auto"), (2, "auto"), (3, "auto"), (3, "compressed")):
+    for n, row_index, partition in ((1, "auto", "dealt"), (2, "auto", "dealt"),
+                                    (3, "auto", "dealt"), (3, "compressed", "dealt"),
+                                    (2, "auto", "blocks"), (3, "auto", "blocks")):
         key = n if row_index == "auto" else f"{n}, {row_index} rows"
-        base = str(directory / f"forms{n}{row_index}")
+        key = key if partition == "dealt" else f"{n}, {partition}"
+        base = str(directory / f"forms{n}{row_index}{partition}")
         run = mpirun(n, ["tests/models/synapse_forms.py", base],
-                     extra_env={"DISTSIM_ROW_INDEX": row_index})
+                     extra_env={"DISTSIM_ROW_INDEX": row_index, "DISTSIM_PARTITION": partition})
         assert run.returncode == 0, run.stdout + run.stderr
         results[key] = (dict(np.load(base + ".npz")), base + ".h5")
     return results
@@ -40,7 +45,7 @@ def test_the_network_is_not_trivial(outputs):
     assert np.ptp(arrays["linked.x"]) > 1  # follows G.v through the link
 
 
-@pytest.mark.parametrize("n", [2, 3, "3, compressed rows"])
+@pytest.mark.parametrize("n", [2, 3, "3, compressed rows", "2, blocks", "3, blocks"])
 def test_every_array_is_identical_across_rank_counts(outputs, n):
     reference, _ = outputs[1]
     arrays, _ = outputs[n]
@@ -66,7 +71,7 @@ def file_content(path):
     return content
 
 
-@pytest.mark.parametrize("n", [2, 3, "3, compressed rows"])
+@pytest.mark.parametrize("n", [2, 3, "3, compressed rows", "2, blocks", "3, blocks"])
 def test_the_results_files_are_identical(outputs, n):
     reference, other = file_content(outputs[1][1]), file_content(outputs[n][1])
     assert "spikes/neurongroup/node_ids" in reference and "report/neurongroup.v/data" in reference

@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
+from distsim.parallel.partition import Share
 from conftest import ROOT, mpirun
 
 EXAMPLE = os.path.join(ROOT, "tests", "reference", "sonata_300_pointneurons")
@@ -81,7 +82,16 @@ def test_a_rank_reads_only_the_edges_onto_its_neurons():
     with h5py.File(path, "r") as f:
         edges = f["edges/internal_to_internal"]
         targets = edges["target_node_id"][...]
-        indexed = sonata._local_edge_ranges(edges, 100, 200)
+        indexed = sonata._local_edge_ranges(edges, Share(100, 1, 100))
+        # a share dealt out round-robin (every third node from 101): many ranges
+        dealt = sonata._local_edge_ranges(edges, Share(101, 3, 150))
+        old_many = sonata.MANY_RANGES
+        try:
+            direct = sonata._read_ranges(edges["source_node_id"], dealt)
+            sonata.MANY_RANGES = 0
+            by_span = sonata._read_ranges(edges["source_node_id"], dealt)
+        finally:
+            sonata.MANY_RANGES = old_many
         old = sonata.EDGES_PER_CHUNK
         try:
             sonata.EDGES_PER_CHUNK = 1000
@@ -95,7 +105,8 @@ def test_a_rank_reads_only_the_edges_onto_its_neurons():
 
                 def __getitem__(self, name):
                     return self.group[name]
-            scanned = sonata._local_edge_ranges(NoIndex(edges), 100, 200)
+            scanned = sonata._local_edge_ranges(NoIndex(edges), Share(100, 1, 100))
+            dealt_scanned = sonata._local_edge_ranges(NoIndex(edges), Share(101, 3, 150))
         finally:
             sonata.EDGES_PER_CHUNK = old
     expected = np.flatnonzero((targets >= 100) & (targets < 200))
@@ -103,6 +114,14 @@ def test_a_rank_reads_only_the_edges_onto_its_neurons():
     def ids(ranges):
         return np.concatenate([np.arange(a, b) for a, b in ranges])
     assert np.array_equal(ids(indexed), expected) and np.array_equal(ids(scanned), expected)
+    expected = np.flatnonzero((targets >= 101) & (targets < 101 + 450)
+                              & ((targets - 101) % 3 == 0))
+    assert len(dealt) > 64 and np.array_equal(ids(dealt), expected)
+    assert np.array_equal(ids(dealt_scanned), expected)
+    with h5py.File(path, "r") as f:
+        sources = f["edges/internal_to_internal/source_node_id"][...]
+    assert np.array_equal(direct, sources[expected])
+    assert np.array_equal(by_span, direct)
     assert len(indexed) < 10  # a few contiguous reads, not one per edge
 
 
@@ -163,13 +182,13 @@ def test_libsonata_edges_are_read_by_target_ranges(file):
     with h5py.File(os.path.join(LIBSONATA, file), "r") as f:
         edges = f["edges/edges-AB"]
         # libsonata's own expectations (python/tests/test_population.py)
-        assert ids(_local_edge_ranges(edges, 1, 2)) == [(0, 1), (2, 4)]
-        assert ids(_local_edge_ranges(edges, 1, 3)) == [(0, 4), (5, 6)]
+        assert ids(_local_edge_ranges(edges, Share(1, 1, 1))) == [(0, 1), (2, 4)]
+        assert ids(_local_edge_ranges(edges, Share(1, 1, 2))) == [(0, 4), (5, 6)]
         targets = edges["target_node_id"][...]
         for n_ranks in (1, 2, 3):   # the node ranges ranks own: every edge read once
             bounds = np.linspace(0, 4, n_ranks + 1).astype(int)
             read = [np.concatenate([np.arange(a, b) for a, b in
-                                    _local_edge_ranges(edges, lo, hi)] or [[]])
+                                    _local_edge_ranges(edges, Share(lo, 1, hi - lo))] or [[]])
                     for lo, hi in zip(bounds[:-1], bounds[1:])]
             for (lo, hi), mine in zip(zip(bounds[:-1], bounds[1:]), read):
                 assert sorted(mine) == np.flatnonzero((targets >= lo) & (targets < hi)).tolist()

@@ -366,7 +366,7 @@ def _neuron_names(names, constants, resolve):
     def name_of(name):
         kind, dtype = resolve(name)
         if kind == "derived" and name == "i":
-            return "<double>(first_index + element)"
+            return f"<double>({NEURON_INDEX})"
         if kind in ("neuron", "shared"):
             if dtype != np.float64:
                 raise Untranslatable(f"'{name}' is not a float variable")
@@ -379,7 +379,11 @@ def _neuron_names(names, constants, resolve):
     return name_of
 
 
-_NEURON_HEADER = ["Py_ssize_t n_local, long long first_index, size_t not_refractory_at, "
+# Element k of a rank's neurons is neuron first_index + index_stride*k
+# (its share, parallel/partition.py).
+NEURON_INDEX = "first_index + index_stride * element"
+_NEURON_HEADER = ["Py_ssize_t n_local, long long first_index, long long index_stride, "
+                  "size_t not_refractory_at, "
                   "long long step, double t, double dt",
                   "    cdef unsigned char* not_refractory = <unsigned char*>not_refractory_at",
                   "    cdef Py_ssize_t element",
@@ -394,14 +398,14 @@ def neuron_update_kernel(updater, constants, resolve):
     ``resolve(name)``: (kind, dtype) from the group's resolver and variable
     table (see `_neuron_names`). Array keys given back: variable names
     (float64) and ('stream', 'noise', j): the j-th noise's stream key (drawn
-    in the kernel for element ``first_index + element`` and draw ``step``);
+    in the kernel for element ``first_index + index_stride * element`` and draw ``step``);
     scalar keys: constant names.
     """
     names = _Names()
 
     def noise_of(j):  # the numpy updater's draw: randn() of noise j times sqrt(dt)
-        return "(" + names.random("randn", ("stream", "noise", j), "first_index + element",
-                                  "step") + " * sqrt(dt))"
+        return "(" + names.random("randn", ("stream", "noise", j), NEURON_INDEX, "step") + \
+            " * sqrt(dt))"
     body, locals_ = _numerical_update(
         updater, names, lambda name: names.array(f"s_{name}", name, "element"),
         _neuron_names(names, constants, resolve), noise_of)
@@ -477,8 +481,7 @@ def threshold_kernel(threshold, subexpressions, constants, resolve, refractorine
         return name if name in ("t", "dt") else group_name_of(name)
 
     def random_of(function, site):
-        return names.random(function, ("stream", "threshold", site), "first_index + element",
-                            "step")
+        return names.random(function, ("stream", "threshold", site), NEURON_INDEX, "step")
 
     body = [f"sub_{eq.name} = {translate(eq.expr, name_of, array_of=names.fixed)}"
             for eq in subexpressions]
@@ -524,12 +527,13 @@ def _synapse_loop(names, reads, constants):
     position, ``post``/``pre`` index the target's and the source's arrays."""
     kinds = {name: (kind, variable) for name, kind, variable in reads}
     name_of = _synaptic_names(names, kinds, constants, "element", "<double>source",
-                              "<double>(local_targets[element] + target_start)")
+                              "<double>(target_start + target_stride * local_targets[element])")
     # row_sources_at == 0: row r holds source r's synapses (a dense row
     # index, synapses/row_index.py); else row_sources[r] is its source.
     header = ["Py_ssize_t n_rows, size_t row_start_at, size_t row_sources_at, "
               "size_t local_targets_at, "
-              "long long target_offset, long long target_start, long long source_offset, "
+              "long long target_offset, long long target_start, long long target_stride, "
+              "long long source_offset, "
               "double t, double dt",
               "    cdef long long* row_start = <long long*>row_start_at",
               "    cdef long long* row_sources = <long long*>row_sources_at",

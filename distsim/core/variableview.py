@@ -55,15 +55,15 @@ class VariableView:
             values = np.asarray(variable.values[:1])
             shown = values if self.raw else owner._with_units(name, values)
             return f"<{label}: {shown[0]!r} (shared)>" if len(values) else f"<{label}: shared>"
-        start, stop = getattr(owner, "start", None), getattr(owner, "stop", None)
-        if start is None:  # synapses: a rank's share is not a block of the global order
+        share = getattr(owner, "share", None)
+        if share is None:  # synapses: a rank's share is not a block of the global order
             return (f"<{label}: {owner.local_size} synapses on this rank; read all of them "
                     f"with {owner.name}.{name}[:] (a collective call)>")
         values = np.asarray(owner.local_values(name))
         shown = values if self.raw else owner._with_units(name, values)
-        if stop - start == owner.N:
+        if share.n == owner.N:
             return f"<{label}: {shown!r}>"
-        return (f"<{label}: this rank's neurons {start}..{stop - 1} of {owner.N}: {shown!r}; "
+        return (f"<{label}: this rank's neurons {share.describe()} of {owner.N}: {shown!r}; "
                 f"all with {owner.name}.{name}[:] (a collective call)>")
 
     def __getattr__(self, attr):

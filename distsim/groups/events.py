@@ -69,7 +69,7 @@ class EventOperation(CodeObject):
             return
         ns = G._namespace(self.constants, local, t=t, dt=dt)
         written = self.statements.execute(ns, G._random(("on_event", self.event),
-                                                        local + G.start, step))
+                                                        G.local_indices[local], step))
         for name, value in written.items():
             values = G._local_state[name]
             mask = G.write_mask(name)  # held variables of refractory neurons

@@ -4,8 +4,6 @@ import numpy as np
 
 from ..core.scheduling import CodeObject
 from ..core.variableview import VariableView
-from ..parallel.comm import get_comm
-from ..parallel.gather import allgather_blocks
 from ..units import DimensionMismatchError
 
 
@@ -182,26 +180,21 @@ class RemoteLink(CodeObject):
         # An int: every neuron reads that one source neuron.
         self.scalar_index = indices if isinstance(indices, int) else None
         self.local_indices = None if self.scalar_index is not None else \
-            indices[group.start:group.stop]
+            indices[group.local_indices]
         # The local copy; a linked variable of Synapses gives its one-element
         # table entry, which synaptic code reads as a shared variable.
         self.values = np.zeros(group.n_local, dtype=group.variables[name].dtype) \
             if values is None else values
-        self._counts = None
 
     #: Where a subexpression source finds its constants (set before each run).
     run_namespace = None
 
     def refresh(self) -> None:
         """Copy the source's current values into the local copy. Collective."""
-        comm = get_comm()
         source = self.source
         local = source.subexpression_values(self.variable, self.run_namespace or {}) \
             if source._is_subexpression(self.variable) else source._local_state[self.variable]
-        local = np.ascontiguousarray(local, dtype=np.float64)
-        if self._counts is None:
-            self._counts = np.asarray(comm.allgather(len(local)), dtype=np.int64)
-        everything = allgather_blocks(local, self._counts)
+        everything = source.gather_local(np.ascontiguousarray(local, dtype=np.float64))
         if self.local_indices is None:
             self.values[:] = everything[self.scalar_index]
         else:

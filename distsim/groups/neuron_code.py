@@ -152,7 +152,7 @@ class NeuronStateUpdate(_SpikingCode):
             kernel, arrays, scalars, flags = self.kernel
             if G._refractory_condition is not None:
                 return None
-            update = kernel.bind((G.n_local, G.start, flags), arrays, scalars,
+            update = kernel.bind((*G.share.kernel_arguments(), flags), arrays, scalars,
                                  keep_alive=(G._local_state, self._streams))
             if G._refractory_steps is None:
                 return update
@@ -195,7 +195,7 @@ class NeuronStateUpdate(_SpikingCode):
                                             state["not_refractory"].view(np.uint8))
         if self.kernel is not None:
             kernel, arrays, scalars, flags = self.kernel
-            kernel.run(G.n_local, G.start, flags, step, t, dt, arrays, scalars)
+            kernel.run(*G.share.kernel_arguments(), flags, step, t, dt, arrays, scalars)
         elif G.state_updater is not None:
             updater = G.state_updater
             if G._update_parameters is not None:
@@ -296,7 +296,7 @@ class NeuronThreshold(_SpikingCode):
         kernel, arrays, scalars = self.kernel
         G = self.group
         flags = address(G._local_state["not_refractory"].view(np.uint8), np.uint8)
-        return kernel.bind((G.n_local, G.start, flags, address(self._buffer, np.int64)),
+        return kernel.bind((*G.share.kernel_arguments(), flags, address(self._buffer, np.int64)),
                            arrays, scalars, spikes=self.found.slot(),
                            keep_alive=(G._local_state, self._streams))
 
@@ -307,7 +307,7 @@ class NeuronThreshold(_SpikingCode):
         if self.kernel is not None:
             kernel, arrays, scalars = self.kernel
             flags = G._local_state["not_refractory"].view(np.uint8)
-            n = kernel.run(G.n_local, G.start, address(flags, np.uint8), step, t, dt,
+            n = kernel.run(*G.share.kernel_arguments(), address(flags, np.uint8), step, t, dt,
                            address(self._buffer, np.int64), arrays, scalars)
             self.found.count = n
             return None
@@ -369,6 +369,6 @@ class NeuronReset(CodeObject):
             return
         G = self.group
         ns = G._namespace(G._reset_constants, local, t=t, dt=dt)
-        written = G.reset.execute(ns, G._random("reset", local + G.start, step))
+        written = G.reset.execute(ns, G._random("reset", G.local_indices[local], step))
         for name, value in written.items():
             G._local_state[name][local] = value

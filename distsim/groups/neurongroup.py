@@ -11,6 +11,7 @@ import numpy as np
 from ..core import registry
 from ..core.variables import Variables, dtype_for
 from ..io.checkpoint_file import Block, Replicated
+from ..parallel.partition import PARTITIONS
 from ..model.equations import EquationError, Equations
 from ..model.expressions import ANY_DIMENSION, Expression, Statements
 from ..model.integration import make_state_updater
@@ -82,6 +83,10 @@ class NeuronGroup(NeuronPopulation):
     order : int, optional
         Order of its code among objects of the same slot (Brian2's).
     name : str, optional
+    partition : {'dealt', 'blocks'}, optional
+        A distsim extension: how the neurons are spread over the ranks
+        (parallel/partition.py; default ``DISTSIM_PARTITION``, else
+        'dealt'). Results do not depend on it.
     """
 
     when = "groups"
@@ -91,8 +96,12 @@ class NeuronGroup(NeuronPopulation):
 
     def __init__(self, N, model, method=None, threshold=None, reset=None, refractory=False,
                  namespace=None, dtype=None, name="neurongroup*", events=None, order=0,
-                 dt=None, clock=None, codeobj_class=None):
+                 dt=None, clock=None, codeobj_class=None, partition=None):
         super().__init__(name, namespace)
+        if partition is not None and partition not in PARTITIONS:
+            raise ValueError(f"NeuronGroup '{self.name}': partition={partition!r}; use one of "
+                             f"{', '.join(PARTITIONS)}")
+        self.partition = partition
         self.own_dt = _own_dt(self.owner, dt if clock is None else clock.dt)
         # A float with an integer value (N = 10000.0, from arithmetic) is an
         # integer, as Brian2 takes it; 10.5 neurons are an error.
@@ -135,8 +144,8 @@ class NeuronGroup(NeuronPopulation):
         self.id_offset = _next_id_offset[0]
         _next_id_offset[0] += self.N
         comm = get_comm()
-        self.start, self.stop = self.block_of(comm.Get_rank(), comm.Get_size())
-        self.n_local = self.stop - self.start
+        self.share = self.share_for(comm.Get_rank(), comm.Get_size())
+        self.n_local = self.share.n
         self.variables = self._declare_variables()
         # Brian2's conditional writes: with refractoriness, code other than
         # the state update and the reset (synapses, inputs, run_regularly)
@@ -384,7 +393,7 @@ class NeuronGroup(NeuronPopulation):
     # -- checkpoints -----------------------------------------------------------
     def checkpoint_parts(self):
         """The group's state for a checkpoint: every stored variable of its
-        table, by global neuron index (this rank's block), shared values
+        table, by global neuron index (this rank's share), shared values
         once. Local: no communication."""
         parts = {}
         for name, variable in self.variables.items():
@@ -392,11 +401,11 @@ class NeuronGroup(NeuronPopulation):
                 continue
             values = variable.values
             parts[name] = Replicated(values[:1].copy()) if variable.shared else \
-                Block(values.copy(), self.start, self.N)
+                Block(values.copy(), self.share.first, self.N, self.share.stride)
         return parts
 
     def restore_parts(self, reader, prefix):
-        """Set the stored variables from a checkpoint (this rank's block of
+        """Set the stored variables from a checkpoint (this rank's share of
         the new partition)."""
         for name, variable in self.variables.items():
             if not variable.stored:
@@ -411,7 +420,8 @@ class NeuronGroup(NeuronPopulation):
                                      f"shared variable '{name}' (rank 0 held none of the "
                                      "group's neurons when it was written)")
             else:
-                variable.values[...] = reader.block(path, self.start, self.n_local)
+                variable.values[...] = reader.block(path, self.share.first, self.n_local,
+                                                    self.share.stride)
 
     def random_counters(self):
         """What the random numbers of the next string assignments depend on

@@ -1,16 +1,18 @@
 """Neurons a rank holds a block of: reading and writing their variables.
 
 A `NeuronPopulation` is a NeuronGroup or a contiguous Subgroup of one. Each
-rank holds its block [start, stop) of the population's N neurons. Reading a
-variable (``G.v[:]``) gathers all blocks: a collective. Writing changes only
-the elements a rank owns, so every rank runs the same line.
+rank holds its share of the population's N neurons (`share`: the indices
+``first + stride*k``, parallel/partition.py). Reading a variable
+(``G.v[:]``) gathers all shares: a collective. Writing changes only the
+elements a rank owns, so every rank runs the same line.
 """
 import numpy as np
 
 from ..core.random import stream_key
 from ..model.expressions import (ANY_DIMENSION, Expression, ExpressionError, RandomContext,
                                  Statements, SubexpressionNamespace, Subexpressions)
-from ..parallel import block_range, get_comm
+from ..parallel import get_comm
+from ..parallel.partition import Share, positions_in_order, share_of
 from ..parallel.gather import allgather_blocks
 from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity, as_quantity
@@ -21,9 +23,9 @@ from .regular import RegularOperation
 
 
 class NeuronPopulation(Group):
-    """Neurons whose state a rank holds for its block [start, stop) of 0..N-1:
+    """Neurons whose state a rank holds for its share of 0..N-1 (`share`):
     a NeuronGroup or a contiguous Subgroup of one. Provides variable access
-    (``G.v``, ``G.v[idx] = ...``, string assignments) on that block."""
+    (``G.v``, ``G.v[idx] = ...``, string assignments) on that share."""
 
     owner_kind = "NeuronGroup"
     #: Where this population's local neurons start among its NeuronGroup's.
@@ -37,10 +39,32 @@ class NeuronPopulation(Group):
     def __len__(self):
         return self.N
 
-    def block_of(self, rank, size):
-        """The neurons [start, stop) that ``rank`` of ``size`` ranks holds
-        (a NeuronGroup's partition: contiguous blocks, in rank order)."""
-        return block_range(self.N, rank, size)
+    #: The group's partition ('dealt', 'blocks'; None: ``DISTSIM_PARTITION``).
+    partition = None
+
+    def share_for(self, rank, size) -> Share:
+        """The neurons that ``rank`` of ``size`` ranks holds (a NeuronGroup's
+        partition: dealt round-robin or in blocks)."""
+        return share_of(self.N, rank, size, self.partition)
+
+    @property
+    def start(self) -> int:
+        """The first local neuron's index, where the share is a contiguous
+        block (the ``blocks`` partition, or one rank)."""
+        return self._contiguous_share().first
+
+    @property
+    def stop(self) -> int:
+        """One past the last local neuron's index, for a contiguous share."""
+        return self._contiguous_share().end
+
+    def _contiguous_share(self) -> Share:
+        share = self.share
+        if share.stride != 1:  # the same on every rank: raised on all of them
+            raise NotImplementedError(
+                f"{self.owner}: this operation needs each rank's neurons to be a contiguous "
+                "block; run with DISTSIM_PARTITION=blocks")
+        return share
 
     def __getitem__(self, item):
         """``G[a:b]`` (or ``G[k]``, one neuron): a Subgroup sharing this
@@ -66,7 +90,7 @@ class NeuronPopulation(Group):
         made once: the state update and threshold use it every step)."""
         cached = self.__dict__.get("_local_indices")
         if cached is None:
-            cached = np.arange(self.start, self.stop, dtype=np.int64)
+            cached = self.share.indices()
             cached.setflags(write=False)
             object.__setattr__(self, "_local_indices", cached)
         return cached
@@ -75,19 +99,29 @@ class NeuronPopulation(Group):
         """Every rank's values of a per-neuron array (``local``: this rank's,
         one per local neuron), in index order, on every rank. Collective:
         one Allgatherv (the blocks' lengths follow from the partition)."""
-        counts = self.__dict__.get("_block_lengths")
-        if counts is None:
+        layout = self.__dict__.get("_gather_layout")
+        if layout is None:
             root = self.__dict__.get("parent", self)
             first = getattr(self, "sub_start", 0)
             size = get_comm().Get_size()
-            bounds = [root.block_of(rank, size) for rank in range(size)]
-            counts = np.array([max(0, min(stop, first + self.N) - max(start, first))
-                               for start, stop in bounds], dtype=np.int64)
-            object.__setattr__(self, "_block_lengths", counts)
+            shares = [root.share_for(rank, size).within(first, first + self.N)[0]
+                      for rank in range(size)]
+            counts = np.array([share.n for share in shares], dtype=np.int64)
+            # Interleaved shares are put back in index order after the gather.
+            order = None if all(s.stride == 1 or s.n <= 1 for s in shares) else \
+                positions_in_order(shares)
+            layout = (counts, order)
+            object.__setattr__(self, "_gather_layout", layout)
+        counts, order = layout
         if len(local) != self.n_local:
             raise ValueError(f"{self.owner}: {len(local)} local values for {self.n_local} "
                              "local neurons")
-        return allgather_blocks(local, counts)
+        gathered = allgather_blocks(local, counts)
+        if order is None:
+            return gathered
+        values = np.empty_like(gathered)
+        values[order] = gathered
+        return values
 
     def gather_state(self, variable):
         """Every neuron's value of ``variable`` (a stored per-neuron array),
@@ -97,13 +131,12 @@ class NeuronPopulation(Group):
 
     def owns(self, indices):
         """Whether this rank owns each of the neurons ``indices``."""
-        indices = np.asarray(indices)
-        return (indices >= self.start) & (indices < self.stop)
+        return self.share.owns(indices)
 
     def local_positions(self, indices):
         """Positions in this rank's arrays of the neurons ``indices`` (all
         owned by this rank)."""
-        return np.asarray(indices) - self.start
+        return self.share.positions(indices)
 
     def _parse(self, kind, code, what):
         if code is None:
@@ -207,8 +240,8 @@ class NeuronPopulation(Group):
                 global_ids = np.where(global_ids < 0, global_ids + self.N, global_ids)
                 if np.any((global_ids < 0) | (global_ids >= self.N)):
                     raise IndexError(f"{self.name}: index out of range for {self.N} neurons")
-        mine = (global_ids >= self.start) & (global_ids < self.stop)
-        return global_ids, mine, global_ids[mine] - self.start
+        mine = self.owns(global_ids)
+        return global_ids, mine, self.local_positions(global_ids[mine])
 
     def _is_shared(self, name):
         return self.variables[name].shared if name in self.variables else False

@@ -28,14 +28,13 @@ class Subgroup(NeuronPopulation):
         set_attr(self, "N", self.sub_stop - self.sub_start)
         set_attr(self, "equations", root.equations)
         set_attr(self, "id_offset", root.id_offset + self.sub_start)
-        # This rank's part: the overlap of the parent's block with the subgroup.
-        lo = min(max(root.start, self.sub_start), self.sub_stop)
-        hi = max(min(root.stop, self.sub_stop), lo)
-        set_attr(self, "start", lo - self.sub_start)
-        set_attr(self, "stop", hi - self.sub_start)
-        set_attr(self, "n_local", hi - lo)
-        local = slice(lo - root.start, hi - root.start) if hi > lo else slice(0, 0)
-        set_attr(self, "root_local_offset", local.start)
+        # This rank's part: the parent's share within the subgroup, a
+        # contiguous part of the parent's storage.
+        share, first = root.share.within(self.sub_start, self.sub_stop)
+        set_attr(self, "share", share)
+        set_attr(self, "n_local", share.n)
+        local = slice(first, first + share.n)
+        set_attr(self, "root_local_offset", first)
         set_attr(self, "variables", root.variables.view(self.name, local))
         resolver = root.resolver
         set_attr(self, "resolver", type(resolver)(

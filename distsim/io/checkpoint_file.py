@@ -4,9 +4,15 @@ The file knows nothing of groups or synapses: it stores named arrays in
 layouts that do not depend on the number of ranks (network/checkpoint.py
 decides them):
 
-- a `Block` is this rank's contiguous slab ``[offset, offset + len)`` of a
-  global array (leading axis): every rank writes its own slab, and on
-  restore every rank reads the slab of its own (new) partition. Its values
+- a `Block` is this rank's slab ``[offset, offset + len)`` of a global
+  array (leading axis): every rank writes its own slab, and on restore
+  every rank reads the slab of its own (new) partition. A Block with a
+  ``stride`` holds the rows ``offset + stride*k`` instead (a group dealt
+  out round-robin): such blocks are exchanged into contiguous slabs before
+  they are written (they are per-neuron arrays, small beside synapses).
+  A Block with `Pieces` holds rows scattered over the global array in
+  runs (the synapses of a rank's targets, where the targets interleave):
+  each run is written, and read, at its own place; Its values
   may be `Computed` when written (the synapses' reordered arrays): they are
   made one at a time into reused buffers (io/slab_writer.py), so the
   checkpoint never holds a second copy of the network;
@@ -28,6 +34,8 @@ from typing import Callable
 import numpy as np
 
 from ..parallel import collective, get_comm
+from ..parallel.gather import allgather_blocks
+from ..parallel.partition import block_range
 from ..parallel.errors import abort_from_parallel_io
 from .disk import free_bytes, no_room_error
 from .slab_writer import SlabWriter
@@ -64,12 +72,85 @@ class Block:
     values: np.ndarray | Computed
     offset: int
     total: int
+    stride: int = 1
+    pieces: "Pieces | None" = None  # the rows' runs (then offset and stride are unused)
 
     def materialized(self) -> "Block":
         """The same block with its values computed (a copy of them)."""
         values = self.values.into() if isinstance(self.values, Computed) else \
             np.array(self.values)
-        return Block(values, self.offset, self.total)
+        return Block(values, self.offset, self.total, self.stride, self.pieces)
+
+    def contiguous(self) -> "Block":
+        """This rank's contiguous slab of the same global array (the blocks
+        partition of its rows). Collective where the block has a stride
+        (the same paths have strides on every rank): one Allgatherv."""
+        if self.stride == 1 or self.pieces is not None:
+            return self
+        comm = get_comm()
+        values = np.ascontiguousarray(self.values)
+        row = int(np.prod(values.shape[1:]))
+        shares = comm.allgather((self.offset, self.stride, len(values)))
+        counts = np.array([n * row for _, _, n in shares], dtype=np.int64)
+        gathered = allgather_blocks(values.reshape(-1), counts).reshape((-1,) + values.shape[1:])
+        rows = np.concatenate([offset + stride * np.arange(n, dtype=np.int64)
+                               for offset, stride, n in shares])
+        everything = np.empty((self.total,) + values.shape[1:], dtype=values.dtype)
+        everything[rows] = gathered
+        start, stop = block_range(self.total, comm.Get_rank(), comm.Get_size())
+        return Block(everything[start:stop].copy(), start, self.total)
+
+
+class Pieces:
+    """Where a rank's rows lie in a global array: runs ``[start, start +
+    length)``, in the order of the rank's values. Local."""
+
+    def __init__(self, starts: np.ndarray, lengths: np.ndarray):
+        self.starts = np.asarray(starts, dtype=np.int64)
+        self.lengths = np.asarray(lengths, dtype=np.int64)
+        self.firsts = np.concatenate([[0], np.cumsum(self.lengths)]).astype(np.int64)
+
+    @classmethod
+    def of_rows(cls, rows_per_item: np.ndarray, local_items: np.ndarray) -> "Pieces":
+        """The runs of ``local_items`` (ascending) in an array that holds
+        ``rows_per_item[k]`` rows for each item k in order (every item's),
+        adjacent runs joined: a contiguous block is one run."""
+        starts = (np.cumsum(rows_per_item) - rows_per_item)[local_items]
+        lengths = rows_per_item[local_items]
+        starts, lengths = starts[lengths > 0], lengths[lengths > 0]
+        if len(starts) > 1:
+            joined = np.concatenate([[False], starts[1:] == starts[:-1] + lengths[:-1]])
+            run = np.cumsum(~joined) - 1
+            lengths = np.bincount(run, weights=lengths).astype(np.int64)
+            starts = starts[~joined]
+        return cls(starts, lengths)
+
+    def __len__(self) -> int:
+        return int(self.firsts[-1])
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Pieces) and np.array_equal(self.starts, other.starts) \
+            and np.array_equal(self.lengths, other.lengths)
+
+    def to_global(self, local: np.ndarray) -> np.ndarray:
+        """Global rows of the rank's rows ``local``."""
+        local = np.asarray(local, dtype=np.int64)
+        run = np.searchsorted(self.firsts, local, side="right") - 1
+        return self.starts[run] + (local - self.firsts[run])
+
+    def holds(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each global row is one of the rank's."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if not len(self.starts):
+            return np.zeros(rows.shape, dtype=bool)
+        run = np.maximum(np.searchsorted(self.starts, rows, side="right") - 1, 0)
+        return (rows >= self.starts[run]) & (rows < self.starts[run] + self.lengths[run])
+
+    def to_local(self, rows: np.ndarray) -> np.ndarray:
+        """The rank's positions of global rows it holds."""
+        rows = np.asarray(rows, dtype=np.int64)
+        run = np.searchsorted(self.starts, rows, side="right") - 1
+        return self.firsts[run] + (rows - self.starts[run])
 
 
 @dataclass
@@ -114,7 +195,9 @@ def write(filename: str, name: str, meta: dict, arrays: dict) -> None:
             group = f.create_group(name)
             group.attrs["meta"] = json.dumps(meta)
             slabs = []
-            for path, part in sorted(arrays.items()):
+            arrays = {path: part.contiguous() if isinstance(part, Block) else part
+                      for path, part in sorted(arrays.items())}
+            for path, part in arrays.items():
                 dataset = _create_dataset(group, path, part)
                 if isinstance(part, Replicated):
                     values = np.ascontiguousarray(part.values)
@@ -151,7 +234,10 @@ def _write_slabs(filename, slabs):
                 raise RuntimeError(f"HDF5 did not allocate '{path}' when creating it: a bug "
                                    "in distsim")
             row_bytes = values.dtype.itemsize * int(np.prod(values.shape[1:]))
-            writer.write(address + part.offset * row_bytes, values)
+            if part.pieces is None:
+                writer.write(address + part.offset * row_bytes, values)
+            else:
+                writer.write_runs(address, row_bytes, part.pieces, values)
 
 
 def _check_room(filename, arrays, copied):
@@ -255,9 +341,37 @@ class CheckpointReader:
         """The global length of an array."""
         return self.group[path].shape[0]
 
-    def block(self, path: str, offset: int, count: int) -> np.ndarray:
-        """This rank's slab of a Block array."""
-        return self.group[path][offset:offset + count]
+    def block(self, path: str, offset: int, count: int, stride: int = 1) -> np.ndarray:
+        """This rank's slab of a Block array: ``count`` rows from ``offset``,
+        ``stride`` apart."""
+        if stride == 1 or count <= 1:
+            return self.group[path][offset:offset + count]
+        return self.group[path][offset:offset + stride * (count - 1) + 1:stride]
+
+    def pieces(self, path: str, pieces: Pieces) -> np.ndarray:
+        """This rank's rows of a Block array written with ``pieces``, in
+        order: a read per run, straight from the file where HDF5 stored the
+        array in one piece (as checkpoints do), else through HDF5."""
+        dataset = self.group[path]
+        out = np.empty((len(pieces),) + dataset.shape[1:], dtype=dataset.dtype)
+        address = dataset.id.get_offset()
+        if address is None or len(pieces.starts) <= 1:
+            for start, length, first in zip(pieces.starts, pieces.lengths, pieces.firsts):
+                out[first:first + length] = dataset[start:start + length]
+            return out
+        row_bytes = out.itemsize * int(np.prod(out.shape[1:]))
+        flat = out.reshape(-1).view(np.uint8)
+        descriptor = os.open(self.filename, os.O_RDONLY)
+        try:
+            for start, length, first in zip(pieces.starts, pieces.lengths, pieces.firsts):
+                view = memoryview(flat[first * row_bytes:(first + length) * row_bytes])
+                done = 0
+                while done < len(view):
+                    done += os.preadv(descriptor, [view[done:]],
+                                      address + start * row_bytes + done)
+        finally:
+            os.close(descriptor)
+        return out
 
     def replicated(self, path: str) -> np.ndarray:
         """All of an array."""

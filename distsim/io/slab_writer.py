@@ -86,6 +86,31 @@ class SlabWriter:
         else:
             self._write_now(position, np.ascontiguousarray(values))
 
+    def write_runs(self, address: int, row_bytes: int, pieces, values) -> None:
+        """Write ``values`` (an array or a `Computed`), whose rows lie in the
+        file's array at ``address`` in the runs of ``pieces``
+        (checkpoint_file.Pieces): a write per run."""
+        from .checkpoint_file import Computed
+        if len(pieces.starts) == 1:  # one run: the aligned, direct path
+            self.write(address + int(pieces.starts[0]) * row_bytes, values)
+            return
+        if isinstance(values, Computed):
+            index = self.next_buffer
+            self.next_buffer = 1 - index
+            if self.pending[index] is not None:
+                self.pending[index].result()
+            array = values.into(self.buffers[index].array(values.dtype, values.shape, 0))
+            self.pending[index] = self.pool.submit(self._write_runs_now, address, row_bytes,
+                                                   pieces, array)
+        else:
+            self._write_runs_now(address, row_bytes, pieces, np.ascontiguousarray(values))
+
+    def _write_runs_now(self, address, row_bytes, pieces, array):
+        data = memoryview(array.reshape(-1).view(np.uint8))
+        for start, length, first in zip(pieces.starts, pieces.lengths, pieces.firsts):
+            _pwrite_all(self.buffered, data[first * row_bytes:(first + length) * row_bytes],
+                        address + start * row_bytes)
+
     def _write_now(self, position, array):
         data = memoryview(array.reshape(-1).view(np.uint8))
         start = -(-position // PAGE) * PAGE  # the aligned middle [start, stop)

@@ -112,7 +112,7 @@ class SpikeMonitor(Monitor):
         if not self.record_variables or len(group_local_spikes) == 0:
             return
         root = getattr(self.source, "parent", self.source)
-        index = group_local_spikes + root.start - getattr(self.source, "sub_start", 0)
+        index = root.local_indices[group_local_spikes] - getattr(self.source, "sub_start", 0)
         inside = (index >= 0) & (index < self.source.N)
         index = index[inside]
         index = index[self._recorded[index]]
@@ -121,7 +121,8 @@ class SpikeMonitor(Monitor):
         for var in self.record_variables:
             self._value_chunks[var].append(
                 (np.full(len(index), step, dtype=np.int64), index,
-                 self.source.variables.arrays[var][index - self.source.start].astype(np.float64)))
+                 self.source.variables.arrays[var][self.source.local_positions(index)]
+                 .astype(np.float64)))
 
     # -- reading -------------------------------------------------------------
     @staticmethod
@@ -236,7 +237,7 @@ class SpikeMonitor(Monitor):
         self._count[...] = reader.replicated(f"{prefix}/count")
         self._file_group = self._writer = None
         self._n_flushed = 0
-        mine = (i >= self.source.start) & (i < self.source.stop)
+        mine = self.source.owns(i)
         for var in self.record_variables:
             values = reader.replicated(f"{prefix}/values_{var}")
             self._value_chunks[var] = [(steps[mine], i[mine], values[mine])]

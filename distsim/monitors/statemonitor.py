@@ -138,9 +138,9 @@ class StateMonitor(Monitor):
             sort = np.argsort(self._columns)
             self._local, self._columns = self._local[sort], self._columns[sort]
         else:
-            mine = (recorded >= self.source.start) & (recorded < self.source.stop)
+            mine = self.source.owns(recorded)
             self._columns = np.flatnonzero(mine)
-            self._local = recorded[mine] - self.source.start
+            self._local = self.source.local_positions(recorded[mine])
 
     # -- checkpoints -----------------------------------------------------------
     def checkpoint_parts(self):
@@ -358,6 +358,17 @@ class StateMonitor(Monitor):
             self._n_flushed, len(self._steps), 4 * len(self.indices),
             chunk_rows=REPORT_ROWS_PER_CHUNK)
 
+    def _column_selection(self):
+        """This rank's columns of the report (ascending) as HDF5 selects them
+        best: one slice where they are evenly spaced (a block of neurons, or
+        a share dealt out round-robin), else the list."""
+        columns = self._columns
+        steps = np.diff(columns)
+        if len(columns) == 1 or (len(steps) and np.all(steps == steps[0])):
+            step = int(steps[0]) if len(steps) else 1
+            return slice(int(columns[0]), int(columns[-1]) + 1, step)
+        return columns
+
     def flush_to(self, report_groups):
         self._changed()
         n_new = len(self._steps)
@@ -370,10 +381,7 @@ class StateMonitor(Monitor):
             _, factor = sonata.file_units(self._variable(var).dim)
             local = np.array(self._traces[var]).reshape(n_new, len(self._local)) * factor
             if n_new and len(self._columns):
-                if self.is_synaptic:
-                    data[old:old + n_new, self._columns] = local
-                else:  # a rank's neurons are one block of columns
-                    data[old:old + n_new, self._columns[0]:self._columns[-1] + 1] = local
+                data[old:old + n_new, self._column_selection()] = local
             if n_new or self._n_flushed:
                 start, _, dt = self._time_mapping
                 group["mapping/time"][...] = [start, start + (old + n_new) * dt, dt]

@@ -34,9 +34,16 @@ class MemoryReader:
         self.name = name
         self.meta, self.arrays = snapshot
 
-    def block(self, path, offset, count):
+    def block(self, path, offset, count, stride=1):
         part = self.arrays[path]
-        if part.offset != offset or len(part.values) != count:
+        if part.offset != offset or len(part.values) != count or part.stride != stride:
+            raise ValueError(f"checkpoint '{self.name}': '{path}' was stored for another "
+                             "partition of the ranks")
+        return part.values.copy()
+
+    def pieces(self, path, pieces):
+        part = self.arrays[path]
+        if part.pieces != pieces:
             raise ValueError(f"checkpoint '{self.name}': '{path}' was stored for another "
                              "partition of the ranks")
         return part.values.copy()
@@ -100,8 +107,9 @@ def store(network, objects, name, filename):
             n_slots = get_comm().allreduce(rows.shape[0], op=_mpi_max())
             ahead = np.zeros((buffer.group.n_local, n_slots))
             ahead[:, :rows.shape[0]] = rows.T
+            share = buffer.group.share
             arrays[f"buffers/{buffer.group.name}/{buffer.variable}"] = Block(
-                ahead, buffer.group.start, buffer.group.N)
+                ahead, share.first, buffer.group.N, share.stride)
     meta["buffers"] = sorted(path for path in arrays if path.startswith("buffers/"))
     if filename is None:
         network.snapshots[name] = (meta, {path: part.materialized()
@@ -151,7 +159,7 @@ def _restore(network, objects, reader, restore_random_state):
             _, group_name, variable = path.split("/")
             group = next(o for o in objects if o.name == group_name)
             network.restored_rings[(group_name, variable)] = reader.block(
-                path, group.start, group.n_local)
+                path, group.share.first, group.n_local, group.share.stride)
     if restore_random_state:
         random_numbers.seed(meta["seed"])
         for obj in objects:

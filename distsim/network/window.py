@@ -79,13 +79,13 @@ class SpikeWindow(CodeObject):
         for group in self.groups:
             local = group.spikes_now
             if len(local):
-                ids = local + (group.start + group.id_offset)
+                ids = group.local_indices[local] + group.id_offset
                 self.ids.append(ids * n_kinds if n_kinds > 1 else ids)
                 self.steps.append(np.full(len(local), step, dtype=np.int64))
         for kind, (group, event) in enumerate(self.event_sources, 1):
             local = group.events_now(event)
             if len(local):
-                self.ids.append((local + (group.start + group.id_offset)) * n_kinds + kind)
+                self.ids.append((group.local_indices[local] + group.id_offset) * n_kinds + kind)
                 self.steps.append(np.full(len(local), step, dtype=np.int64))
         last = step == self.stop - 1
         # A flush ends a window early (an early exchange is always safe), so
@@ -126,7 +126,8 @@ class SpikeWindow(CodeObject):
         in_c = all(p.compiled_queue is not None for p in self.pre_pathways)
         op = step_loop.SpikeWindowOp(
             [group.threshold_code.found for group in self.groups],
-            [group.start + group.id_offset for group in self.groups],
+            [group.share.first + group.id_offset for group in self.groups],
+            [group.share.stride for group in self.groups],
             self.exchange.capsule() if in_c else None, self.delivery_plan.deliverer(),
             [p.compiled_queue.event_sink() for p in self.pre_pathways] if in_c else [],
             self._exchange_arrays, self._record_from_op, flush)

@@ -62,9 +62,9 @@ class CurrentSource:
         for population, indices in self._targets.items():
             group = population.group
             indices = np.unique(np.asarray(indices, dtype=np.int64))
-            mine = indices[(indices >= group.start) & (indices < group.stop)]
-            local.append((group, mine - group.start, mine + int(population.first_id)))
-            self._applied.setdefault(group.name, np.zeros(group.stop - group.start))
+            mine = indices[group.owns(indices)]
+            local.append((group, group.local_positions(mine), mine + int(population.first_id)))
+            self._applied.setdefault(group.name, np.zeros(group.n_local))
         object.__setattr__(self, "_local", local)
 
     def _reset(self):

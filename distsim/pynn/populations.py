@@ -18,6 +18,13 @@ from . import simulator
 from .recording import Recorder
 
 
+# PyNN merges the recorded signals of the ranks in rank order
+# (pyNN.recording.gather_blocks), so each rank holds a block of a population's
+# cells; every population is its own group, so each is still spread over
+# all ranks.
+PARTITION = "blocks"
+
+
 class Assembly(common.Assembly):
     _simulator = simulator
 
@@ -94,7 +101,7 @@ class PopulationView(_EmptyIdsMixin, _ParameterAccess, common.PopulationView):
         return self.index_in_grandparent(np.flatnonzero(self._mask_local))
 
     def _local_positions(self):
-        return self._local_indices() - self.group.start
+        return self.group.local_positions(self._local_indices())
 
     def _get_view(self, selector, label=None):
         return PopulationView(self, selector, label)
@@ -111,10 +118,10 @@ class Population(_EmptyIdsMixin, _ParameterAccess, common.Population):
         return self
 
     def _local_indices(self):
-        return np.arange(self.group.start, self.group.stop)
+        return self.group.local_indices
 
     def _local_positions(self):
-        return np.arange(self.group.stop - self.group.start)
+        return np.arange(self.group.n_local)
 
     def _create_cells(self):
         celltype = self.celltype
@@ -123,11 +130,12 @@ class Population(_EmptyIdsMixin, _ParameterAccess, common.Population):
             self._spike_times = [np.empty(0)] * self.size
             self.group = SpikeGeneratorGroup(self.size, np.empty(0, dtype=np.int64),
                                              np.empty(0) * second, name=name + "*",
-                                             time_bins="nearest")
+                                             time_bins="nearest", partition=PARTITION)
         else:
             self.group = NeuronGroup(self.size, celltype.model(), method=celltype.method,
                                      threshold=celltype.threshold, reset=celltype.reset,
-                                     refractory=celltype.refractory, name=name + "*")
+                                     refractory=celltype.refractory, name=name + "*",
+                                     partition=PARTITION)
         simulator.state.add(self.group)
         first = simulator.state.id_counter
         self.all_cells = np.array([simulator.ID(first + k) for k in range(self.size)],
@@ -135,7 +143,7 @@ class Population(_EmptyIdsMixin, _ParameterAccess, common.Population):
         for cell in self.all_cells:
             cell.parent = self
         simulator.state.id_counter += self.size
-        self._mask_local = simulator.local_mask(self.size, self.group.start, self.group.stop)
+        self._mask_local = simulator.local_mask(self.size, self.group.local_indices)
         parameter_space = celltype.native_parameters
         parameter_space.shape = (self.size,)
         self._set_parameters(parameter_space)

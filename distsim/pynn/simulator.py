@@ -142,8 +142,9 @@ class State(common.control.BaseState):
 state = State()
 
 
-def local_mask(size: int, start: int, stop: int) -> np.ndarray:
-    """The cells of a population of ``size`` that this rank owns."""
+def local_mask(size: int, local_indices: np.ndarray) -> np.ndarray:
+    """The cells of a population of ``size`` that this rank owns (its group's
+    ``local_indices``)."""
     mask = np.zeros(size, dtype=bool)
-    mask[start:stop] = True
+    mask[local_indices] = True
     return mask

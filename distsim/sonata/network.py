@@ -24,6 +24,8 @@ from .config import load_config, read_types
 from .models import PointModel
 
 #: Edges read per chunk when a file has no target index.
+# More edge ranges than this are read by chunks of the span they cover.
+MANY_RANGES = 64
 EDGES_PER_CHUNK = 1 << 20
 #: NEST's static_synapse delay when an edge gives none (ms).
 DEFAULT_DELAY_MS = 1.0
@@ -107,11 +109,12 @@ class SonataNetwork:
             file = types[type_id].get("dynamics_params")
             by_type[type_id] = _json(os.path.join(self._cell_dir, file)) if \
                 isinstance(file, str) and file.endswith(".json") else {}
-        local = range(group.start, group.stop)
+        local = group.local_indices
         dynamics = [dict(by_type[type_ids[k]]) for k in local]
         if "node_group_id" in population:
-            group_ids = population["node_group_id"][group.start:group.stop]
-            group_index = population["node_group_index"][group.start:group.stop]
+            # (per node: small; read whole, then this rank's share)
+            group_ids = population["node_group_id"][...][local]
+            group_index = population["node_group_index"][...][local]
             for g in np.unique(group_ids):
                 params = population[str(g)].get("dynamics_params")
                 if params is None:
@@ -147,7 +150,7 @@ class SonataNetwork:
                 synapses = Synapses(source, target, "weight : 1", on_pre=model.on_pre(),
                                     name=name)
                 synapses.arrival_slot = model.arrival_slot
-                ranges = _local_edge_ranges(edges, target.start, target.stop)
+                ranges = _local_edge_ranges(edges, target.share)
                 sources = _read_ranges(edges["source_node_id"], ranges).astype(np.int64)
                 targets = _read_ranges(edges["target_node_id"], ranges).astype(np.int64)
                 weight, delay = self._edge_values(edges, types, ranges)
@@ -239,18 +242,21 @@ def _json(path):
         return json.load(f)
 
 
-def _local_edge_ranges(edges, start, stop):
-    """The edges whose target is in [start, stop), as sorted, merged [a, b)
-    ranges of edge ids: from the target_to_source index when the file has
-    one (only the index rows of these targets are read), else by scanning
-    target_node_id in chunks."""
+def _local_edge_ranges(edges, share):
+    """The edges whose target is in this rank's ``share`` of the target
+    population, as sorted, merged [a, b) ranges of edge ids: from the
+    target_to_source index when the file has one (only the index rows of
+    these targets are read), else by scanning target_node_id in chunks."""
     index = edges.get("indices/target_to_source")
     if index is not None:
         # The specification's name, and the singular that bmtk writes.
         rows_of_node = index.get("node_id_to_ranges")
         if rows_of_node is None:
             rows_of_node = index["node_id_to_range"]
-        node_ranges = rows_of_node[start:stop].astype(np.int64)
+        if share.n == 0:
+            return np.empty((0, 2), np.int64)
+        node_ranges = rows_of_node[share.first:share.end - share.stride + 1:share.stride] \
+            .astype(np.int64)
         # A negative start: the node has no edges.
         used = node_ranges[(node_ranges[:, 0] >= 0) & (node_ranges[:, 1] > node_ranges[:, 0])]
         if not len(used):
@@ -262,7 +268,7 @@ def _local_edge_ranges(edges, start, stop):
     dataset, runs = edges["target_node_id"], []
     for begin in range(0, dataset.shape[0], EDGES_PER_CHUNK):
         chunk = dataset[begin:begin + EDGES_PER_CHUNK]
-        mine = np.flatnonzero((chunk >= start) & (chunk < stop)) + begin
+        mine = np.flatnonzero(share.owns(chunk)) + begin
         if len(mine):
             breaks = np.flatnonzero(np.diff(mine) != 1)
             firsts = np.concatenate([[mine[0]], mine[breaks + 1]])
@@ -287,7 +293,17 @@ def _read_ranges(dataset, ranges):
     """The elements of ``dataset`` in the edge id ranges (one read each)."""
     if not len(ranges):
         return np.empty(0, dtype=dataset.dtype)
-    return np.concatenate([dataset[a:b] for a, b in ranges])
+    if len(ranges) <= MANY_RANGES:
+        return np.concatenate([dataset[a:b] for a, b in ranges])
+    # Many short ranges (a share dealt out round-robin: a range per target):
+    # the span they cover, read in chunks, and the ranges' elements taken.
+    wanted = np.concatenate([np.arange(a, b, dtype=np.int64) for a, b in ranges])
+    found = []
+    for begin in range(int(ranges[0, 0]), int(ranges[-1, 1]), EDGES_PER_CHUNK):
+        lo, hi = np.searchsorted(wanted, [begin, begin + EDGES_PER_CHUNK])
+        if hi > lo:
+            found.append(dataset[begin:begin + EDGES_PER_CHUNK][wanted[lo:hi] - begin])
+    return np.concatenate(found)
 
 
 def _read_spikes(path, population):

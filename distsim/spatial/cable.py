@@ -114,7 +114,7 @@ class CableUpdate(CodeObject):
         state = G._local_state
         if self.kernel is not None:
             kernel, arrays, scalars, flags = self.kernel
-            kernel.run(G.n_local, G.start, flags, step, t, dt, arrays, scalars)
+            kernel.run(*G.share.kernel_arguments(), flags, step, t, dt, arrays, scalars)
         else:
             ns = G._namespace(self.constants, t=t, dt=dt)
             for out, expression in zip((self.gtot, self.I0), self.linearised):

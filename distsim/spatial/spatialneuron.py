@@ -23,6 +23,7 @@ import re
 import numpy as np
 import sympy
 
+from ..parallel.partition import Share
 from ..groups.neurongroup import NeuronGroup
 from ..groups.subgroup import Subgroup
 from ..model.equations import (PARAMETER, SUBEXPRESSION, EquationError, Equations,
@@ -208,10 +209,10 @@ class SpatialNeuron(NeuronGroup):
         subexpressions (the cable update and time_constant read the same)."""
         return tuple(self.equations[name].expr for name in ("gtot__private", "I0__private"))
 
-    def block_of(self, rank, size):
+    def share_for(self, rank, size):
         """All compartments on rank 0: one cell's cable equation is one
         linear system."""
-        return (0, self.N) if rank == 0 else (self.N, self.N)
+        return Share(0, 1, self.N) if rank == 0 else Share(self.N, 1, 0)
 
     def before_run(self, run_namespace, clock):
         super().before_run(run_namespace, clock)

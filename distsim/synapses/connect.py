@@ -78,15 +78,19 @@ def _generator(key, *node):
     return np.random.Generator(np.random.Philox(key=(int(key) << 64) | (node_id % (1 << 64))))
 
 
-def fixed_total_number(key, n_sources, n_targets, start, stop, total):
+def fixed_total_number(key, n_sources, n_targets, share, total):
     """``total`` synapses with uniform random source and target (multapses
-    allowed: NEST's ``fixed_total_number``), for the targets [start, stop).
+    allowed: NEST's ``fixed_total_number``), for the targets of ``share``
+    (a rank's share of the target group, parallel/partition.py).
 
     The per-target counts are multinomial. They are drawn by splitting the
     total over a binary tree of fixed target chunks (a binomial draw per
     node, keyed by the node), so a rank visits only the nodes above its own
     chunks: O(log(chunks) + own synapses) work, and the same synapses for
-    any number of ranks.
+    any number of ranks. Where shares interleave (the ``dealt`` partition)
+    every rank draws every chunk and keeps its targets' synapses: the same
+    synapses as in blocks, for the cost of drawing them (measured in
+    docs/performance.md).
 
     Returns
     -------
@@ -97,8 +101,9 @@ def fixed_total_number(key, n_sources, n_targets, start, stop, total):
         raise ValueError(f"fixed_total_number must be non-negative, got {total}")
     n_chunks = -(-int(n_targets) // FIXED_TOTAL_CHUNK)
     found_sources, found_targets = [], []
-    if stop <= start or total == 0:
+    if share.n == 0 or total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    start, stop = share.first, share.first + share.stride * (share.n - 1) + 1
     first, last = start // FIXED_TOTAL_CHUNK, (stop - 1) // FIXED_TOTAL_CHUNK
 
     def targets_in(lo, hi):
@@ -125,8 +130,9 @@ def fixed_total_number(key, n_sources, n_targets, start, stop, total):
         targets = np.repeat(np.arange(chunk * FIXED_TOTAL_CHUNK,
                                       chunk * FIXED_TOTAL_CHUNK + size, dtype=np.int64), counts)
         if targets_in(chunk, chunk + 1) and (chunk * FIXED_TOTAL_CHUNK < start or
-                                             chunk * FIXED_TOTAL_CHUNK + size > stop):
-            mine = (targets >= start) & (targets < stop)  # a chunk shared with other ranks
+                                             chunk * FIXED_TOTAL_CHUNK + size > stop
+                                             or share.stride != 1):
+            mine = share.owns(targets)  # a chunk shared with other ranks
             sources, targets = sources[mine], targets[mine]
         found_sources.append(sources)
         found_targets.append(targets)

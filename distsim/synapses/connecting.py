@@ -123,10 +123,10 @@ class Connecting:
         that decide connectivity per target: PyNN's connectors, SONATA edge
         files). Collective: every rank calls it once, with its own pairs.
 
-        The call's synapses are numbered as if one rank had given all of them
-        in one i/j call: rank 0's first, then rank 1's, ... With neurons
-        split in contiguous blocks this is the order a front-end that walks
-        the targets in order produces on one rank.
+        The call's synapses are numbered by target, and a target's synapses
+        in the order given: the numbering one rank gives a front-end that
+        walks the targets in order, the same for any number of ranks and any
+        partition.
 
         Parameters
         ----------
@@ -154,10 +154,10 @@ class Connecting:
             if len(sources) and (sources.min() < 0 or sources.max() >= self.source.N):
                 raise IndexError(f"{owner}: a source index is outside the source group "
                                  f"({self.source.N} neurons)")
-            if len(targets) and (targets.min() < self.target.start
-                                 or targets.max() >= self.target.stop):
-                raise IndexError(f"{owner}: a target index is not one this rank owns "
-                                 f"({self.target.start}..{self.target.stop - 1})")
+            foreign = ~self.target.owns(targets)
+            if foreign.any():
+                raise IndexError(f"{owner}: target {targets[np.argmax(foreign)]} is not one "
+                                 f"this rank owns ({self.target.share.describe()})")
             values = dict(values or {})
             for name, column in values.items():
                 if name not in self._delay_variables and name not in self._store.variables:
@@ -165,11 +165,10 @@ class Connecting:
                 if np.shape(column) != sources.shape:
                     raise ValueError(f"{owner}: {np.shape(column)} values of '{name}' for "
                                      f"{len(sources)} synapses")
-        first = get_comm().exscan(len(sources)) or 0
         with collective(owner):
             order = np.argsort(targets, kind="stable")
             sources, targets = sources[order], targets[order]
-            self._add_synapses(sources, targets, first + order)
+            self._add_synapses(sources, targets, self._numbered_by_target(targets))
             if values:
                 # The call's synapses are the last segment of the store's calls.
                 *_, (_, store_positions, _, _) = self._store.call_segments()
@@ -178,6 +177,19 @@ class Connecting:
                     column = np.asarray(column, dtype=np.float64)[order][call_order]
                     self._store_values(name, store_positions, column, owner)
         self._count_synapses()
+
+    def _numbered_by_target(self, targets):
+        """Each of this rank's pairs' position among all ranks' pairs, ordered
+        by target (``targets``: sorted), a target's pairs in their order.
+        Collective: the per-target counts of all ranks (one Allgatherv)."""
+        local = self.target.local_positions(targets)
+        counts = np.bincount(local, minlength=self.target.n_local).astype(np.int64)
+        every_target = self.target.gather_local(counts)
+        before = np.cumsum(every_target) - every_target  # synapses on smaller targets
+        first_of_target = before[self.target.local_indices][local]
+        rank_in_target = np.arange(len(targets), dtype=np.int64) - \
+            np.searchsorted(local, local)  # (sorted: the first of its target)
+        return first_of_target + rank_in_target
 
     @property
     def _onto_synapses(self):
@@ -240,7 +252,7 @@ class Connecting:
 
             def pairs(key):
                 return rules.fixed_total_number(key, self.source.N, self.target.N,
-                                                self.target.start, self.target.stop, total)
+                                                self.target.share, total)
             expressions = []
         else:
             checked = self._check_rule(condition, p, run_namespace, owner)

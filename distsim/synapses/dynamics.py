@@ -34,7 +34,7 @@ class SynapseLoop:
         fresh = {key: presynaptic[key[1]] if key[0] == "pre" else draws[key]
                  for key in self.addresses if isinstance(key, tuple)}
         self.kernel.run(*_row_arguments(store), address(store.local_targets, np.int32),
-                        S.target.root_local_offset, store.target_start,
+                        S.target.root_local_offset, store.target_start, store.target_stride,
                         getattr(S.source, "sub_start", 0), t, dt,
                         S.kernel_arrays(self.addresses, fresh), self.scalars)
 
@@ -235,7 +235,8 @@ class SummedVariable(CodeObject):
         arrays = S.kernel_arrays(loop.addresses, {})
         bound = loop.kernel.bind(
             (*_row_arguments(store), address(store.local_targets, np.int32), first,
-             store.target_start, getattr(S.source, "sub_start", 0)), arrays, loop.scalars,
+             store.target_start, store.target_stride, getattr(S.source, "sub_start", 0)),
+            arrays, loop.scalars,
             keep_alive=(store.row_start, store.row_sources, store.local_targets, self.values))
         return [step_loop.FillValues(self.values[first:first + S.target.n_local], 0.0), bound]
 

@@ -55,6 +55,19 @@ def _per_source(synapses, code, sources, run_namespace, owner):
     return np.broadcast_to(np.asarray(expr.evaluate(ns)), sources.shape)
 
 
+def _owned_candidates(target, starts, stops):
+    """The per-source ranges [starts, stops) of candidate targets cut to the
+    ones this rank owns: (starts, stops, steps) for `_ranges`. A share that
+    is a progression gives exact ranges; another Synapses' synapses (ids
+    that are not a progression) give the whole ranges, `owns` decides."""
+    share = getattr(target, "share", None)
+    if share is None:
+        return starts, stops, None
+    lo = np.maximum(starts, share.first)
+    lo = lo + (share.first - lo) % share.stride  # the next owned index
+    return lo, np.minimum(stops, share.end), np.full_like(lo, share.stride)
+
+
 def _ranges(starts, stops, steps=None):
     """All (source position, k) pairs of per-source ranges, vectorised."""
     steps = np.ones_like(starts) if steps is None else steps
@@ -116,8 +129,7 @@ def targets_from_j(synapses, code, key, run_namespace, owner, skip_if_invalid=Fa
                             raise IndexError(
                                 f"{owner}: j='{code}' gives target {k[0]}, outside "
                                 f"0..{target.N - 1} (use skip_if_invalid=True to drop such pairs)")
-                starts = np.maximum(starts, target.start)
-                stops = np.minimum(stops, target.stop)
+                starts, stops, steps = _owned_candidates(target, starts, stops)
             position, k = _ranges(starts, stops, steps)
             sources = all_sources[position]
         else:
@@ -176,9 +188,10 @@ def _sample(synapses, args, keywords, key, all_sources, run_namespace, owner, co
     if "p" in keywords:
         p = np.asarray(_per_source(synapses, keywords["p"], all_sources, run_namespace, owner),
                        dtype=np.float64)
+        steps = None
         if k_is_target:
-            low, high = np.maximum(low, target.start), np.minimum(high, target.stop)
-        position, k = _ranges(low, high)
+            low, high, steps = _owned_candidates(target, low, high)
+        position, k = _ranges(low, high, steps)
         sources = all_sources[position]
         # One uniform per (source, candidate): the same on any rank.
         keep = uniform(stream_key(key, "sample-p"), k, sources) < p[position]

@@ -17,6 +17,7 @@ from ..parallel import get_comm
 from ..parallel.guard import collective_call
 from ..units import DimensionMismatchError, Quantity, as_quantity, second
 from ..utils.frames import caller_namespace, constants_of
+from . import connect as rules
 from . import construction
 from . import queued_calls
 
@@ -103,6 +104,10 @@ class Indexing:
             if call.given_positions is not None:
                 yield positions, call_offset + call.given_positions
                 continue
+            if self._targets_interleave():
+                yield positions, call_offset + self._numbered_by_pairs(positions, sources,
+                                                                       within_source)
+                continue
             counts = call.counts_by_source
             totals = np.empty_like(counts)
             comm.Allreduce(counts, totals)
@@ -113,6 +118,25 @@ class Indexing:
                 on_lower_ranks[:] = 0
             first_of_source = np.cumsum(totals) - totals + on_lower_ranks
             yield positions, call_offset + first_of_source[sources] + within_source
+
+    def _targets_interleave(self) -> bool:
+        """Whether the ranks' targets interleave (the dealt partition), so
+        that a source's synapses on one rank are not a run of its synapses
+        in Brian2's order. The same on every rank."""
+        share = getattr(self.target, "share", None)
+        return share is not None and share.stride != 1
+
+    def _numbered_by_pairs(self, positions, sources, within_source):
+        """Positions in their call of the local synapses at store
+        ``positions`` (their ``sources`` and rank ``within_source`` among
+        the source's local synapses), in Brian2's order, from the pairs of
+        all ranks (connect.positions_in_call: each rank's pairs travel once
+        around a ring of the ranks). Collective."""
+        order = np.lexsort((within_source, sources))
+        targets = self.store.targets_in(positions[order])
+        numbered = np.empty(len(order), dtype=np.int64)
+        numbered[order] = rules.positions_in_call(sources[order], targets, self.target.N)
+        return numbered
 
     def _calls_reached(self, start, stop):
         """Numbers of the connect calls with synapses in global indices

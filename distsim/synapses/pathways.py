@@ -220,8 +220,8 @@ class SynapticPathway(CodeObject):
         """Index of each synapse's source in the source group's local arrays
         (all on this rank: `_presynaptic_destinations` checked it)."""
         S = self.synapses
-        return S.store.sources_in(positions) + getattr(S.source, "sub_start", 0) - \
-            root_of(S.source).start
+        return root_of(S.source).local_positions(
+            S.store.sources_in(positions) + getattr(S.source, "sub_start", 0))
 
     def _random_context(self, positions, step):
         """rand()/randn() of the events at ``positions``: keyed by (synapses,

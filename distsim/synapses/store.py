@@ -67,6 +67,10 @@ class SynapseStore:
         Size of the source group (rows).
     target_start : int
         Global index of the first target neuron this rank owns.
+    target_stride : int
+        How far apart the indices of consecutive local targets are (the
+        target's share, parallel/partition.py): local target k is target
+        ``target_start + target_stride*k``.
     variables : dict
         name -> numpy dtype of each per-synapse variable.
     target_ids : int64 array, optional
@@ -74,9 +78,10 @@ class SynapseStore:
         id of each local target (a local target is a store position there).
     """
 
-    def __init__(self, n_sources, target_start, variables, target_ids=None):
+    def __init__(self, n_sources, target_start, variables, target_ids=None, target_stride=1):
         self.n_sources = int(n_sources)
         self.target_start = int(target_start)
+        self.target_stride = int(target_stride)
         self.target_ids = target_ids
         self.row_form = row_index.chosen_form()  # fixed for the store's life
         self._main = _Segment(*row_index.in_form(np.empty(0, dtype=np.int64),
@@ -232,7 +237,7 @@ class SynapseStore:
         local = self.local_targets[chunk]
         if self.target_ids is not None:
             return self.target_ids[local]
-        return local.astype(np.int64) + self.target_start
+        return local.astype(np.int64) * self.target_stride + self.target_start
 
     def add(self, sources, targets, initial_values, given_positions=None):
         """Add the synapses of one connect call (global source and target
@@ -268,12 +273,14 @@ class SynapseStore:
             # Few synapses for the source group (a rank of many, or a large
             # source group): grouped by a sort, at O(synapses) memory.
             row_sources, row_start, local_targets, positions = _grouped_by_sorting(
-                sources, targets, self.target_start, self.n_sources, given_positions)
+                sources, targets, self.target_start, self.target_stride, self.n_sources,
+                given_positions)
         else:
             # One counting sort by source that moves the targets and the
             # given positions (each call's synapses in store order).
             row_start, local_targets, positions = synapse_store.group_targets_by_source(
-                sources, targets, self.target_start, self.n_sources, given_positions)
+                sources, targets, self.target_start, self.n_sources, given_positions,
+                self.target_stride)
             row_sources = None
         row_sources, row_start = row_index.in_form(row_sources, row_start, self.n_sources,
                                                    self.row_form)
@@ -396,12 +403,15 @@ class _Segment:
         self.variables = variables
 
 
-def _grouped_by_sorting(sources, targets, target_start, n_sources, given_positions):
+def _grouped_by_sorting(sources, targets, target_start, target_stride, n_sources,
+                        given_positions):
     """A connect call's synapses grouped by source (stable: in the given
     order within a source) by sorting them: the compressed row index, the
     local targets and the given positions in that order. Checks the ranges
     as synapse_store.group_targets_by_source does."""
     local = targets - target_start
+    if target_stride != 1:
+        local //= target_stride  # (a negative stays negative: caught below)
     bad = (sources < 0) | (sources >= n_sources) | (local < 0) | (local > np.iinfo(np.int32).max)
     if bad.any():
         k = int(np.argmax(bad))

@@ -11,7 +11,7 @@ from ..core.clock import defaultclock
 from ..core.variableview import VariableView
 from ..core.variables import Variables, dtype_for
 from ..groups import Group, NeuronPopulation, Resolver
-from ..io.checkpoint_file import Block, Computed, Replicated
+from ..io.checkpoint_file import Block, Computed, Pieces, Replicated
 from ..model.equations import (DIFFERENTIAL_EQUATION, PARAMETER, SUBEXPRESSION, EquationError,
                                Equations)
 from ..model.event_driven import EventDrivenUpdater
@@ -101,8 +101,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         self._classify_equations(owner)
         self._set_pathway_events(on_event, owner)
         self._initial_values = self._homogeneous_delays(delay, owner)
-        self._store = SynapseStore(source.N, target.start, self._store_dtypes(),
-                                   getattr(target, "ids", None))
+        share = getattr(target, "share", None)  # None: another Synapses' synapses
+        self._store = SynapseStore(source.N, share.first if share else 0, self._store_dtypes(),
+                                   getattr(target, "ids", None), share.stride if share else 1)
         self._declare_variables()
         self.resolver = Resolver(owner, self.variables, self._subexpressions,
                                  {"N_pre": source.N, "N_post": target.N}, self.namespaces,
@@ -466,8 +467,9 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
     def _target_major(self):
         """Row starts of this rank's synapses in the checkpoints' order (by
         target, then the target's synapses in store order: the same on any
-        number of ranks) and where this rank's share starts in it
-        (collective)."""
+        number of ranks and partition) and where this rank's synapses lie in
+        it (`Pieces`: one run where the rank's targets are a block).
+        Collective: every target's synapse count (one Allgatherv)."""
         if self._onto_synapses:
             # Their targets are not blocks of ids: target-major order would
             # depend on the number of ranks.
@@ -475,8 +477,8 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
                 f"Synapses '{self.name}': checkpoints (store(), restore(), run(checkpoint=)) "
                 "of Synapses whose source or target is another Synapses are not supported")
         row_starts = self._store.target_row_starts(self.target.n_local)
-        offset = get_comm().exscan(len(self._store)) or 0
-        return row_starts, offset
+        every_target = self.target.gather_local(np.diff(row_starts))
+        return row_starts, Pieces.of_rows(every_target, self.target.local_indices)
 
     def checkpoint_parts(self):
         """The synapses' state for a checkpoint: every stored variable of the
@@ -484,7 +486,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
         it; reordered when written, one array at a time), shared values
         once, and each pathway's events in flight as (target-major position,
         arrival step). Collective (offsets)."""
-        row_starts, offset = self._target_major()
+        row_starts, pieces = self._target_major()
         parts = {}
         for name, variable in self.variables.items():
             if not variable.stored:
@@ -496,16 +498,16 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
             parts[name] = Block(Computed(
                 values.dtype, values.shape,
                 lambda out, values=values: self._store.to_target_major(values, row_starts, out)),
-                offset, self.N)
+                0, self.N, pieces=pieces)
         comm = get_comm()
         for pathway in self._pathway_objects.values():
             chunks = [(step, p) for step, step_chunks in pathway.in_flight().items()
                       for p in step_chunks]
             steps = np.concatenate([np.full(len(p), step, np.int64) for step, p in chunks]) \
                 if chunks else np.empty(0, np.int64)
-            positions = offset + self._store.target_major_positions(
+            positions = pieces.to_global(self._store.target_major_positions(
                 np.concatenate([p for _, p in chunks]) if chunks else np.empty(0, np.int64),
-                row_starts)
+                row_starts))
             sort = np.lexsort((steps, positions))
             events = np.stack([positions[sort], steps[sort]], axis=1)
             first = comm.exscan(len(events)) or 0
@@ -515,8 +517,7 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
     def restore_parts(self, reader, prefix):
         """Set the stored variables and the events in flight from a
         checkpoint (the slab of this rank's synapses). Collective."""
-        row_starts, offset = self._target_major()
-        count = len(self._store)
+        row_starts, pieces = self._target_major()
         self._delay_dt = reader.meta["dt"]  # the delays are steps of this dt
         for name, variable in self.variables.items():
             if not variable.stored:
@@ -525,15 +526,15 @@ class Synapses(Connecting, Indexing, SynapticNamespace, Group):
             if variable.shared:
                 variable.values[...] = reader.replicated(path)
             else:
-                self._store.from_target_major(reader.block(path, offset, count),
+                self._store.from_target_major(reader.pieces(path, pieces),
                                               variable.values, row_starts)
         order = None
         for pathway in self._pathway_objects.values():
             events = reader.replicated(f"{prefix}/events_{pathway.name}").reshape(-1, 2)
-            mine = (events[:, 0] >= offset) & (events[:, 0] < offset + count)
+            mine = pieces.holds(events[:, 0])
             if order is None and mine.any():
                 order = self.synapses_by_target()[1]
-            positions = order[events[mine, 0] - offset] if mine.any() else \
+            positions = order[pieces.to_local(events[mine, 0])] if mine.any() else \
                 np.empty(0, np.int64)
             steps = events[mine, 1]
             pathway.pending = {}
