@@ -1,7 +1,7 @@
 """NeuronGroup: neurons defined by equations, split over the ranks.
 
-Each rank holds the state of its contiguous block [start, stop) of the
-group's N neurons; neuron i has the network-wide id ``id_offset + i``. The
+Each rank holds the state of its share of the group's N neurons (`share`:
+dealt out round-robin or a block, parallel/partition.py); neuron i has the network-wide id ``id_offset + i``. The
 group declares its variables in its table, checks its model at the start
 of each run (`before_run`) and hands the network its code objects (state
 update, threshold, reset, run_regularly operations).

@@ -30,9 +30,8 @@ class SynapsesAsGroup:
     owner_kind = "Synapses"
     #: Local arrays are the store's arrays: element k is at store position k.
     root_local_offset = 0
-    #: Ids are not blocks: generators see the whole range [start, stop), and
-    #: `owns` decides which ids this rank holds.
-    start = 0
+    #: (no `share`: ids are not a progression; generators see the whole
+    #: range of ids, and `owns` decides which ids this rank holds)
 
     @classmethod
     def of(cls, synapses):
@@ -49,7 +48,6 @@ class SynapsesAsGroup:
         self.synapses = synapses
         self.name = synapses.name
         self.N = synapses.N  # builds queued work (collective)
-        self.stop = self.N
         self.order = synapses.order
         self.equations = synapses.equations
         self.variables = _ElementTable(synapses)

@@ -5,9 +5,10 @@ communication, and added in the construction queue.
 
 Why: the seed thread writes the microcircuit as 55 such calls on one
 Synapses, each followed by two ``[-k:]`` assignments. Each call's synapses
-are those of one target population, which the contiguous partition puts on
+are those of one target population, which a partition in blocks puts on
 one or two ranks; a collective step per call made the other ranks wait, so
-two ranks built no faster than one. Every rank holds the user's i/j arrays,
+two ranks built no faster than one (the dealt partition now spreads each
+population, and the calls still need no communication). Every rank holds the user's i/j arrays,
 so each can find its own pairs, group them (the store's `prepare`), count
 the call's synapses on all ranks (the arrays' length) and evaluate a slice
 assignment on them, all at once and alone. The grouped arrays wait in the
