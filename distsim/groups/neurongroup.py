@@ -83,10 +83,10 @@ class NeuronGroup(NeuronPopulation):
     order : int, optional
         Order of its code among objects of the same slot (Brian2's).
     name : str, optional
-    partition : {'dealt', 'blocks'}, optional
+    partition : {'blocks', 'dealt'}, optional
         A distsim extension: how the neurons are spread over the ranks
         (parallel/partition.py; default ``DISTSIM_PARTITION``, else
-        'dealt'). Results do not depend on it.
+        'blocks'). Results do not depend on it.
     """
 
     when = "groups"

@@ -11,9 +11,11 @@ those neurons in that order. Two partitions exist:
 
 Both keep the local order the global order, so any contiguous range of
 the group (a Subgroup) is a contiguous range of a rank's storage: subgroups
-stay slices. ``DISTSIM_PARTITION`` (``dealt``, the default, or ``blocks``)
+stay slices. ``DISTSIM_PARTITION`` (``blocks``, the default, or ``dealt``)
 chooses the partition of NeuronGroups; results are the same either way
-(every random number is keyed by global index). All arithmetic is on
+(every random number is keyed by global index). Measured at full scale on 2
+ranks (docs/performance.md): dealt evens the ranks' memory, but simulates
+slower today, hence not the default. All arithmetic is on
 Python ints or int64: there is no 2**31 limit.
 """
 import os
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PARTITIONS = ("dealt", "blocks")
+PARTITIONS = ("blocks", "dealt")
 
 
 def block_range(n, rank, size):
@@ -97,7 +99,7 @@ class Share:
 
 def partition_name() -> str:
     """The partition of NeuronGroups (``DISTSIM_PARTITION``, checked)."""
-    name = os.environ.get("DISTSIM_PARTITION", "dealt")
+    name = os.environ.get("DISTSIM_PARTITION", "blocks")
     if name not in PARTITIONS:
         raise ValueError(f"DISTSIM_PARTITION={name!r}: use one of {', '.join(PARTITIONS)}")
     return name
