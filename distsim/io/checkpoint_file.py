@@ -12,7 +12,7 @@ decides them):
   they are written (they are per-neuron arrays, small beside synapses).
   A Block with `Pieces` holds rows scattered over the global array in
   runs (the synapses of a rank's targets, where the targets interleave):
-  each run is written, and read, at its own place; Its values
+  each run is written, and read, at its own place. Its values
   may be `Computed` when written (the synapses' reordered arrays): they are
   made one at a time into reused buffers (io/slab_writer.py), so the
   checkpoint never holds a second copy of the network;
@@ -35,7 +35,7 @@ import numpy as np
 
 from ..parallel import collective, get_comm
 from ..parallel.gather import allgather_blocks
-from ..parallel.partition import block_range
+from ..parallel.partition import Share, block_range, positions_in_order
 from ..parallel.errors import abort_from_parallel_io
 from .disk import free_bytes, no_room_error
 from .slab_writer import SlabWriter
@@ -90,13 +90,12 @@ class Block:
         comm = get_comm()
         values = np.ascontiguousarray(self.values)
         row = int(np.prod(values.shape[1:]))
-        shares = comm.allgather((self.offset, self.stride, len(values)))
-        counts = np.array([n * row for _, _, n in shares], dtype=np.int64)
+        shares = [Share(*share) for share in
+                  comm.allgather((self.offset, self.stride, len(values)))]
+        counts = np.array([share.n * row for share in shares], dtype=np.int64)
         gathered = allgather_blocks(values.reshape(-1), counts).reshape((-1,) + values.shape[1:])
-        rows = np.concatenate([offset + stride * np.arange(n, dtype=np.int64)
-                               for offset, stride, n in shares])
         everything = np.empty((self.total,) + values.shape[1:], dtype=values.dtype)
-        everything[rows] = gathered
+        everything[positions_in_order(shares)] = gathered
         start, stop = block_range(self.total, comm.Get_rank(), comm.Get_size())
         return Block(everything[start:stop].copy(), start, self.total)
 

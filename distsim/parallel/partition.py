@@ -42,6 +42,11 @@ class Share:
     n: int
 
     @property
+    def last(self) -> int:
+        """The last owned index (``first - stride`` when empty)."""
+        return self.end - self.stride
+
+    @property
     def end(self) -> int:
         """One stride past the last owned index (``first`` when empty)."""
         return self.first + self.stride * self.n
@@ -85,10 +90,9 @@ class Share:
         """The owned indices in words, for messages."""
         if self.n == 0:
             return "none"
-        last = self.end - self.stride
         if self.stride == 1:
-            return f"{self.first}..{last}"
-        return f"{self.first}, {self.first + self.stride}, ... {last}"
+            return f"{self.first}..{self.last}"
+        return f"{self.first}, {self.first + self.stride}, ... {self.last}"
 
     def local_range(self, lo: int, hi: int) -> slice:
         """Storage positions of the owned indices in [lo, hi) (a slice:

@@ -255,8 +255,7 @@ def _local_edge_ranges(edges, share):
             rows_of_node = index["node_id_to_range"]
         if share.n == 0:
             return np.empty((0, 2), np.int64)
-        node_ranges = rows_of_node[share.first:share.end - share.stride + 1:share.stride] \
-            .astype(np.int64)
+        node_ranges = rows_of_node[share.first:share.last + 1:share.stride].astype(np.int64)
         # A negative start: the node has no edges.
         used = node_ranges[(node_ranges[:, 0] >= 0) & (node_ranges[:, 1] > node_ranges[:, 0])]
         if not len(used):

@@ -103,7 +103,7 @@ def fixed_total_number(key, n_sources, n_targets, share, total):
     found_sources, found_targets = [], []
     if share.n == 0 or total == 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    start, stop = share.first, share.first + share.stride * (share.n - 1) + 1
+    start, stop = share.first, share.last + 1
     first, last = start // FIXED_TOTAL_CHUNK, (stop - 1) // FIXED_TOTAL_CHUNK
 
     def targets_in(lo, hi):
