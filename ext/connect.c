@@ -14,15 +14,16 @@
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h",
+            "ext/philox.h"
         ],
         "extra_compile_args": [
             "-O3",
             "-funroll-loops"
         ],
         "include_dirs": [
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include",
-            "ext"
+            "ext",
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include"
         ],
         "name": "distsim._ext.connect",
         "sources": [
@@ -1297,6 +1298,7 @@ static int __Pyx_init_tpflags_variables(void) {
 #include "numpy/ufuncobject.h"
 #include <stdint.h>
 #include <math.h>
+#include "philox.h"
 #include "pythread.h"
 
     typedef int (*__pyx_memoryview_to_dtype_func_type)(char*, PyObject*);
@@ -1998,20 +2000,6 @@ struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
 struct __pyx_memoryviewslice_obj;
-
-/* "philox.pxd":7
- * from libc.stdint cimport uint32_t, uint64_t
- * 
- * cdef enum:             # <<<<<<<<<<<<<<
- *     PHILOX_M0 = 0xD2511F53
- *     PHILOX_M1 = 0xCD9E8D57
-*/
-enum  {
-  __pyx_e_6philox_PHILOX_M0 = 0xD2511F53,
-  __pyx_e_6philox_PHILOX_M1 = 0xCD9E8D57,
-  __pyx_e_6philox_PHILOX_W0 = 0x9E3779B9,
-  __pyx_e_6philox_PHILOX_W1 = 0xBB67AE85
-};
 
 /* "View.MemoryView":128
  * 
@@ -3545,9 +3533,6 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_long(long value);
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
 
-/* CIntFromPy.proto */
-static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
-
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
 
@@ -3559,6 +3544,9 @@ static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long
 
 /* CheckUnpickleChecksum.proto */
 static CYTHON_INLINE int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members);
+
+/* CIntFromPy.proto */
+static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
 
 /* CIntFromPy.proto */
 static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
@@ -20327,196 +20315,37 @@ static CYTHON_INLINE NPY_DATETIMEUNIT __pyx_f_5numpy_get_datetime64_unit(PyObjec
   return __pyx_r;
 }
 
-/* "philox.pxd":14
+/* "philox.pxd":13
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
  *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
+ *     distsim_philox_one(<uint32_t>key, <uint32_t>(key >> 32), counter_lo, counter_hi, out)
 */
 
 static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi, uint32_t *__pyx_v_out) {
-  uint32_t __pyx_v_k0;
-  uint32_t __pyx_v_k1;
-  uint32_t __pyx_v_c0;
-  uint32_t __pyx_v_c1;
-  uint32_t __pyx_v_c2;
-  uint32_t __pyx_v_c3;
-  uint64_t __pyx_v_p0;
-  uint64_t __pyx_v_p1;
-  CYTHON_UNUSED int __pyx_v_r;
-  int __pyx_t_1;
 
-  /* "philox.pxd":16
+  /* "philox.pxd":15
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,
  *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)             # <<<<<<<<<<<<<<
- *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)
- *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)
-*/
-  __pyx_v_k0 = ((uint32_t)__pyx_v_key);
-  __pyx_v_k1 = ((uint32_t)(__pyx_v_key >> 32));
-
-  /* "philox.pxd":17
- *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
- *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)             # <<<<<<<<<<<<<<
- *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)
- *     cdef uint64_t p0, p1
-*/
-  __pyx_v_c0 = ((uint32_t)__pyx_v_counter_lo);
-  __pyx_v_c1 = ((uint32_t)(__pyx_v_counter_lo >> 32));
-
-  /* "philox.pxd":18
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
- *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)
- *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)             # <<<<<<<<<<<<<<
- *     cdef uint64_t p0, p1
- *     cdef int r
-*/
-  __pyx_v_c2 = ((uint32_t)__pyx_v_counter_hi);
-  __pyx_v_c3 = ((uint32_t)(__pyx_v_counter_hi >> 32));
-
-  /* "philox.pxd":21
- *     cdef uint64_t p0, p1
- *     cdef int r
- *     for r in range(10):             # <<<<<<<<<<<<<<
- *         p0 = <uint64_t>PHILOX_M0 * c0
- *         p1 = <uint64_t>PHILOX_M1 * c2
-*/
-  for (__pyx_t_1 = 0; __pyx_t_1 < 10; __pyx_t_1+=1) {
-    __pyx_v_r = __pyx_t_1;
-
-    /* "philox.pxd":22
- *     cdef int r
- *     for r in range(10):
- *         p0 = <uint64_t>PHILOX_M0 * c0             # <<<<<<<<<<<<<<
- *         p1 = <uint64_t>PHILOX_M1 * c2
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
-*/
-    __pyx_v_p0 = (((uint64_t)__pyx_e_6philox_PHILOX_M0) * __pyx_v_c0);
-
-    /* "philox.pxd":23
- *     for r in range(10):
- *         p0 = <uint64_t>PHILOX_M0 * c0
- *         p1 = <uint64_t>PHILOX_M1 * c2             # <<<<<<<<<<<<<<
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
- *         c1 = <uint32_t>p1
-*/
-    __pyx_v_p1 = (((uint64_t)__pyx_e_6philox_PHILOX_M1) * __pyx_v_c2);
-
-    /* "philox.pxd":24
- *         p0 = <uint64_t>PHILOX_M0 * c0
- *         p1 = <uint64_t>PHILOX_M1 * c2
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0             # <<<<<<<<<<<<<<
- *         c1 = <uint32_t>p1
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
-*/
-    __pyx_v_c0 = ((((uint32_t)(__pyx_v_p1 >> 32)) ^ __pyx_v_c1) ^ __pyx_v_k0);
-
-    /* "philox.pxd":25
- *         p1 = <uint64_t>PHILOX_M1 * c2
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
- *         c1 = <uint32_t>p1             # <<<<<<<<<<<<<<
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
- *         c3 = <uint32_t>p0
-*/
-    __pyx_v_c1 = ((uint32_t)__pyx_v_p1);
-
-    /* "philox.pxd":26
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
- *         c1 = <uint32_t>p1
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1             # <<<<<<<<<<<<<<
- *         c3 = <uint32_t>p0
- *         k0 = k0 + <uint32_t>PHILOX_W0
-*/
-    __pyx_v_c2 = ((((uint32_t)(__pyx_v_p0 >> 32)) ^ __pyx_v_c3) ^ __pyx_v_k1);
-
-    /* "philox.pxd":27
- *         c1 = <uint32_t>p1
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
- *         c3 = <uint32_t>p0             # <<<<<<<<<<<<<<
- *         k0 = k0 + <uint32_t>PHILOX_W0
- *         k1 = k1 + <uint32_t>PHILOX_W1
-*/
-    __pyx_v_c3 = ((uint32_t)__pyx_v_p0);
-
-    /* "philox.pxd":28
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
- *         c3 = <uint32_t>p0
- *         k0 = k0 + <uint32_t>PHILOX_W0             # <<<<<<<<<<<<<<
- *         k1 = k1 + <uint32_t>PHILOX_W1
- *     out[0] = c0
-*/
-    __pyx_v_k0 = (__pyx_v_k0 + ((uint32_t)__pyx_e_6philox_PHILOX_W0));
-
-    /* "philox.pxd":29
- *         c3 = <uint32_t>p0
- *         k0 = k0 + <uint32_t>PHILOX_W0
- *         k1 = k1 + <uint32_t>PHILOX_W1             # <<<<<<<<<<<<<<
- *     out[0] = c0
- *     out[1] = c1
-*/
-    __pyx_v_k1 = (__pyx_v_k1 + ((uint32_t)__pyx_e_6philox_PHILOX_W1));
-  }
-
-  /* "philox.pxd":30
- *         k0 = k0 + <uint32_t>PHILOX_W0
- *         k1 = k1 + <uint32_t>PHILOX_W1
- *     out[0] = c0             # <<<<<<<<<<<<<<
- *     out[1] = c1
- *     out[2] = c2
-*/
-  (__pyx_v_out[0]) = __pyx_v_c0;
-
-  /* "philox.pxd":31
- *         k1 = k1 + <uint32_t>PHILOX_W1
- *     out[0] = c0
- *     out[1] = c1             # <<<<<<<<<<<<<<
- *     out[2] = c2
- *     out[3] = c3
-*/
-  (__pyx_v_out[1]) = __pyx_v_c1;
-
-  /* "philox.pxd":32
- *     out[0] = c0
- *     out[1] = c1
- *     out[2] = c2             # <<<<<<<<<<<<<<
- *     out[3] = c3
- * 
-*/
-  (__pyx_v_out[2]) = __pyx_v_c2;
-
-  /* "philox.pxd":33
- *     out[1] = c1
- *     out[2] = c2
- *     out[3] = c3             # <<<<<<<<<<<<<<
+ *     distsim_philox_one(<uint32_t>key, <uint32_t>(key >> 32), counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  (__pyx_v_out[3]) = __pyx_v_c3;
+  distsim_philox_one(((uint32_t)__pyx_v_key), ((uint32_t)(__pyx_v_key >> 32)), __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "philox.pxd":14
+  /* "philox.pxd":13
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
  *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
+ *     distsim_philox_one(<uint32_t>key, <uint32_t>(key >> 32), counter_lo, counter_hi, out)
 */
 
   /* function exit code */
-
-
-
-
-
-
-
-
-
 }
 
-/* "philox.pxd":36
+/* "philox.pxd":18
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20527,7 +20356,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, uint32_t __pyx_v_lo) {
   double __pyx_r;
 
-  /* "philox.pxd":38
+  /* "philox.pxd":20
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:
  *     # 53 random bits -> a double in [0, 1).
  *     return (((<uint64_t>hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -20540,7 +20369,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":36
+  /* "philox.pxd":18
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20553,7 +20382,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   return __pyx_r;
 }
 
-/* "philox.pxd":41
+/* "philox.pxd":23
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -20565,7 +20394,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   uint32_t __pyx_v_out[4];
   double __pyx_r;
 
-  /* "philox.pxd":43
+  /* "philox.pxd":25
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)             # <<<<<<<<<<<<<<
@@ -20573,7 +20402,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, __pyx_v_draw, __pyx_v_out);
 
-  /* "philox.pxd":44
+  /* "philox.pxd":26
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)
  *     return bits_to_unit(out[0], out[1])             # <<<<<<<<<<<<<<
@@ -20584,7 +20413,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":41
+  /* "philox.pxd":23
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -32691,6 +32520,100 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
     }
 }
 
+/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
+static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
+#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
+    PyObject *args[2] = {obj, arg};
+    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+#elif CYTHON_COMPILING_IN_LIMITED_API
+    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
+#else
+    return PyObject_CallMethodOneArg(obj, method_name, arg);
+#endif
+}
+
+/* UpdateUnpickledDict */
+static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
+    if (unlikely(!state_dict)) {
+        return -1;
+    }
+    int non_empty = PyObject_IsTrue(state_dict);
+    if (non_empty == 0) {
+        Py_DECREF(state_dict);
+        return 0;
+    } else if (unlikely(non_empty == -1)) {
+        return -1;
+    }
+    PyObject *dict;
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+    dict = PyObject_GetAttrString(obj, "__dict__");
+    #else
+    dict = PyObject_GenericGetDict(obj, NULL);
+    #endif
+    if (unlikely(!dict)) {
+        Py_DECREF(state_dict);
+        return -1;
+    }
+    int result;
+    if (likely(PyDict_CheckExact(dict))) {
+        result = PyDict_Update(dict, state_dict);
+    } else {
+        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
+        if (likely(obj_result)) {
+            Py_DECREF(obj_result);
+            result = 0;
+        } else {
+            result = -1;
+        }
+    }
+    Py_DECREF(state_dict);
+    Py_DECREF(dict);
+    return result;
+}
+static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
+    #if !CYTHON_ASSUME_SAFE_SIZE
+    if (unlikely(state_size == -1)) return -1;
+    #endif
+    if (state_size <= index) {
+        return 0;
+    }
+    return __Pyx__UpdateUnpickledDict(obj, state, index);
+}
+
+/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
+static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    PyObject *pickle_module = PyImport_ImportModule("pickle");
+    if (unlikely(!pickle_module)) return;
+    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
+    Py_DECREF(pickle_module);
+    if (unlikely(!pickle_error)) return;
+    if (checksum2 == checksum1) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
+            checksum, checksum1, members);
+    } else if (checksum3 == checksum2) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, members);
+    } else {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, checksum3, members);
+    }
+    Py_DECREF(pickle_error);
+}
+
+/* CheckUnpickleChecksum */
+static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    int found = 0;
+    found |= checksum1 == checksum;
+    found |= checksum2 == checksum;
+    found |= checksum3 == checksum;
+    if (likely(found))
+        return 0;
+    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
+    return -1;
+}
+
 /* CIntFromPy */
 static int __Pyx_LargePyLong___Pyx_PyLong_As_int(PyObject *x);
 static int __Pyx_raise_neg_overflow___Pyx_PyLong_As_int(void) {
@@ -32990,100 +32913,6 @@ static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *x) {
     } else {
         return __Pyx_NonPyLong___Pyx_PyLong_As_int(x);
     }
-}
-
-/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
-static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
-#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
-    PyObject *args[2] = {obj, arg};
-    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-#elif CYTHON_COMPILING_IN_LIMITED_API
-    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
-#else
-    return PyObject_CallMethodOneArg(obj, method_name, arg);
-#endif
-}
-
-/* UpdateUnpickledDict */
-static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
-    if (unlikely(!state_dict)) {
-        return -1;
-    }
-    int non_empty = PyObject_IsTrue(state_dict);
-    if (non_empty == 0) {
-        Py_DECREF(state_dict);
-        return 0;
-    } else if (unlikely(non_empty == -1)) {
-        return -1;
-    }
-    PyObject *dict;
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-    dict = PyObject_GetAttrString(obj, "__dict__");
-    #else
-    dict = PyObject_GenericGetDict(obj, NULL);
-    #endif
-    if (unlikely(!dict)) {
-        Py_DECREF(state_dict);
-        return -1;
-    }
-    int result;
-    if (likely(PyDict_CheckExact(dict))) {
-        result = PyDict_Update(dict, state_dict);
-    } else {
-        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
-        if (likely(obj_result)) {
-            Py_DECREF(obj_result);
-            result = 0;
-        } else {
-            result = -1;
-        }
-    }
-    Py_DECREF(state_dict);
-    Py_DECREF(dict);
-    return result;
-}
-static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
-    #if !CYTHON_ASSUME_SAFE_SIZE
-    if (unlikely(state_size == -1)) return -1;
-    #endif
-    if (state_size <= index) {
-        return 0;
-    }
-    return __Pyx__UpdateUnpickledDict(obj, state, index);
-}
-
-/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
-static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    PyObject *pickle_module = PyImport_ImportModule("pickle");
-    if (unlikely(!pickle_module)) return;
-    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
-    Py_DECREF(pickle_module);
-    if (unlikely(!pickle_error)) return;
-    if (checksum2 == checksum1) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
-            checksum, checksum1, members);
-    } else if (checksum3 == checksum2) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, members);
-    } else {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, checksum3, members);
-    }
-    Py_DECREF(pickle_error);
-}
-
-/* CheckUnpickleChecksum */
-static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    int found = 0;
-    found |= checksum1 == checksum;
-    found |= checksum2 == checksum;
-    found |= checksum3 == checksum;
-    if (likely(found))
-        return 0;
-    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
-    return -1;
 }
 
 /* CIntFromPy */

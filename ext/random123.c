@@ -14,15 +14,17 @@
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/arrayscalars.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h"
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h",
+            "ext/philox.h",
+            "ext/philox_lanes.h"
         ],
         "extra_compile_args": [
             "-O3",
             "-funroll-loops"
         ],
         "include_dirs": [
-            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include",
-            "ext"
+            "ext",
+            "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include"
         ],
         "name": "distsim._ext.random123",
         "sources": [
@@ -1296,6 +1298,9 @@ static int __Pyx_init_tpflags_variables(void) {
 #include "numpy/arrayscalars.h"
 #include "numpy/ufuncobject.h"
 #include <stdint.h>
+#include "philox.h"
+#include <stddef.h>
+#include "philox_lanes.h"
 #include <math.h>
 #include "pythread.h"
 
@@ -2120,24 +2125,10 @@ struct __pyx_t_7step_op_Exchange {
   __pyx_t_7step_op_exchange_function exchange;
   void *state;
 };
-
-/* "philox.pxd":7
- * from libc.stdint cimport uint32_t, uint64_t
- * 
- * cdef enum:             # <<<<<<<<<<<<<<
- *     PHILOX_M0 = 0xD2511F53
- *     PHILOX_M1 = 0xCD9E8D57
-*/
-enum  {
-  __pyx_e_6philox_PHILOX_M0 = 0xD2511F53,
-  __pyx_e_6philox_PHILOX_M1 = 0xCD9E8D57,
-  __pyx_e_6philox_PHILOX_W0 = 0x9E3779B9,
-  __pyx_e_6philox_PHILOX_W1 = 0xBB67AE85
-};
 struct __pyx_t_7distsim_4_ext_9random123_BinomialTable;
 struct __pyx_t_7distsim_4_ext_9random123_BlockCache;
 
-/* "ext/random123.pyx":25
+/* "ext/random123.pyx":35
  * # draws the block (element, draw ^ (try << 56)), so draw indices must stay
  * # below 2**56.
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2148,7 +2139,18 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS = 0x100
 };
 
-/* "ext/random123.pyx":188
+/* "ext/random123.pyx":121
+ * 
+ * 
+ * cdef enum:             # <<<<<<<<<<<<<<
+ *     # Blocks drawn per call of distsim_philox_blocks (a multiple of its lanes).
+ *     BATCH_BLOCKS = 64
+*/
+enum  {
+  __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS = 64
+};
+
+/* "ext/random123.pyx":240
  * 
  * 
  * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
@@ -2165,7 +2167,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   int32_t count_by_top_bits[256];
 };
 
-/* "ext/random123.pyx":203
+/* "ext/random123.pyx":255
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -2177,7 +2179,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
   uint32_t words[4];
 };
 
-/* "ext/random123.pyx":275
+/* "ext/random123.pyx":327
  * 
  * 
  * cdef class BinomialDraws:             # <<<<<<<<<<<<<<
@@ -2193,7 +2195,7 @@ struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws {
 };
 
 
-/* "ext/random123.pyx":381
+/* "ext/random123.pyx":443
  * 
  * 
  * cdef class _AddCounts:             # <<<<<<<<<<<<<<
@@ -3575,7 +3577,13 @@ static int __Pyx_ValidateAndInit_memviewslice(
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(PyObject *, int writable_flag);
@@ -3770,6 +3778,9 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
 
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value);
+
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
 
@@ -3940,7 +3951,8 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void); /*proto
 /* Module declarations from "philox" */
 static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t, uint64_t, uint64_t, uint32_t *); /*proto*/
 static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t, uint32_t); /*proto*/
-static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t, uint64_t, uint64_t); /*proto*/
+
+/* Module declarations from "libc.stddef" */
 
 /* Module declarations from "libc.math" */
 
@@ -3960,6 +3972,7 @@ static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void); /*proto*/
 static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(uint32_t const *, double *); /*proto*/
 static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(uint64_t, uint64_t, uint64_t); /*proto*/
+static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t, int64_t const *, int64_t const *, uint64_t, Py_ssize_t, double *); /*proto*/
 static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t, int64_t const *, int64_t const *, uint64_t, Py_ssize_t, double *); /*proto*/
 static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t, uint64_t, uint64_t); /*proto*/
 static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
@@ -3967,6 +3980,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
 static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *, uint64_t, int64_t, int64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
+static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, uint64_t, uint64_t, uint64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *, int64_t, double, double); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
@@ -4007,7 +4021,9 @@ static void __pyx_memoryview__slice_assign_scalar(char *, Py_ssize_t *, Py_ssize
 static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *, PyObject *); /*proto*/
 /* #### Code section: typeinfo ### */
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint64_t__const__ = { "const uint64_t", NULL, sizeof(uint64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint64_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint32_t = { "uint32_t", NULL, sizeof(uint32_t), { 0 }, 0, __PYX_IS_UNSIGNED(uint32_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint32_t), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t = { "int64_t", NULL, sizeof(int64_t), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.random123"
@@ -4090,8 +4106,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUSED PyObject *__pyx_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_lo, __Pyx_memviewslice __pyx_v_hi, int __pyx_v_vectorized); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws); /* proto */
 static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, uint64_t __pyx_v_draw, double __pyx_v_weight, __Pyx_memviewslice __pyx_v_values, int64_t __pyx_v_stride); /* proto */
@@ -4102,7 +4119,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9random123_BinomialDraws(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4315,9 +4332,9 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[4];
-    PyObject *__pyx_codeobj_tab[16];
-    PyObject *__pyx_string_tab[159];
-    PyObject *__pyx_number_tab[4];
+    PyObject *__pyx_codeobj_tab[17];
+    PyObject *__pyx_string_tab[167];
+    PyObject *__pyx_number_tab[5];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
 #if CYTHON_COMPILING_IN_LIMITED_API
@@ -4390,145 +4407,154 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_ext_random123_pyx __pyx_string_tab[21]
 #define __pyx_kp_u_gc __pyx_string_tab[22]
 #define __pyx_kp_u_isenabled __pyx_string_tab[23]
-#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[24]
-#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[25]
-#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[26]
-#define __pyx_kp_u_one_draw_index_per_element __pyx_string_tab[27]
-#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[28]
-#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[29]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[30]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[31]
-#define __pyx_n_u_ASCII __pyx_string_tab[32]
-#define __pyx_n_u_BinomialDraws __pyx_string_tab[33]
-#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[34]
-#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[35]
-#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[36]
-#define __pyx_n_u_BinomialDraws_adder __pyx_string_tab[37]
-#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[38]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[39]
-#define __pyx_n_u_Sequence __pyx_string_tab[40]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[41]
-#define __pyx_n_u_AddCounts __pyx_string_tab[42]
-#define __pyx_n_u_AddCounts___reduce_cython __pyx_string_tab[43]
-#define __pyx_n_u_AddCounts___setstate_cython __pyx_string_tab[44]
-#define __pyx_n_u_AddCounts_step_op __pyx_string_tab[45]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[46]
-#define __pyx_n_u_annotate __pyx_string_tab[47]
-#define __pyx_n_u_class __pyx_string_tab[48]
-#define __pyx_n_u_class_getitem __pyx_string_tab[49]
-#define __pyx_n_u_dict __pyx_string_tab[50]
-#define __pyx_n_u_func __pyx_string_tab[51]
-#define __pyx_n_u_getstate __pyx_string_tab[52]
-#define __pyx_n_u_import __pyx_string_tab[53]
-#define __pyx_n_u_main __pyx_string_tab[54]
-#define __pyx_n_u_module __pyx_string_tab[55]
-#define __pyx_n_u_name_2 __pyx_string_tab[56]
-#define __pyx_n_u_new __pyx_string_tab[57]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[58]
-#define __pyx_n_u_pyx_state __pyx_string_tab[59]
-#define __pyx_n_u_pyx_type __pyx_string_tab[60]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[61]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[62]
-#define __pyx_n_u_qualname __pyx_string_tab[63]
-#define __pyx_n_u_reduce __pyx_string_tab[64]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[65]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[66]
-#define __pyx_n_u_set_name __pyx_string_tab[67]
-#define __pyx_n_u_setstate __pyx_string_tab[68]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[69]
-#define __pyx_n_u_test __pyx_string_tab[70]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[71]
-#define __pyx_n_u_abc __pyx_string_tab[72]
-#define __pyx_n_u_add_to __pyx_string_tab[73]
-#define __pyx_n_u_adder __pyx_string_tab[74]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[75]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[76]
-#define __pyx_n_u_base __pyx_string_tab[77]
-#define __pyx_n_u_binomial __pyx_string_tab[78]
-#define __pyx_n_u_c __pyx_string_tab[79]
-#define __pyx_n_u_cache __pyx_string_tab[80]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[81]
-#define __pyx_n_u_count __pyx_string_tab[82]
-#define __pyx_n_u_counter_hi __pyx_string_tab[83]
-#define __pyx_n_u_counter_lo __pyx_string_tab[84]
-#define __pyx_n_u_counts __pyx_string_tab[85]
-#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[86]
-#define __pyx_n_u_draw __pyx_string_tab[87]
-#define __pyx_n_u_draws __pyx_string_tab[88]
-#define __pyx_n_u_dtype __pyx_string_tab[89]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[90]
-#define __pyx_n_u_elements __pyx_string_tab[91]
-#define __pyx_n_u_empty __pyx_string_tab[92]
-#define __pyx_n_u_encode __pyx_string_tab[93]
-#define __pyx_n_u_enumerate __pyx_string_tab[94]
-#define __pyx_n_u_error __pyx_string_tab[95]
-#define __pyx_n_u_first_element __pyx_string_tab[96]
-#define __pyx_n_u_flags __pyx_string_tab[97]
-#define __pyx_n_u_float64 __pyx_string_tab[98]
-#define __pyx_n_u_format __pyx_string_tab[99]
-#define __pyx_n_u_fortran __pyx_string_tab[100]
-#define __pyx_n_u_i __pyx_string_tab[101]
-#define __pyx_n_u_id __pyx_string_tab[102]
-#define __pyx_n_u_index __pyx_string_tab[103]
-#define __pyx_n_u_int64 __pyx_string_tab[104]
-#define __pyx_n_u_items __pyx_string_tab[105]
-#define __pyx_n_u_itemsize __pyx_string_tab[106]
-#define __pyx_n_u_k __pyx_string_tab[107]
-#define __pyx_n_u_key __pyx_string_tab[108]
-#define __pyx_n_u_memview __pyx_string_tab[109]
-#define __pyx_n_u_mode __pyx_string_tab[110]
-#define __pyx_n_u_n __pyx_string_tab[111]
-#define __pyx_n_u_name __pyx_string_tab[112]
-#define __pyx_n_u_ndim __pyx_string_tab[113]
-#define __pyx_n_u_normal __pyx_string_tab[114]
-#define __pyx_n_u_normal_function __pyx_string_tab[115]
-#define __pyx_n_u_normal_pairs __pyx_string_tab[116]
-#define __pyx_n_u_np __pyx_string_tab[117]
-#define __pyx_n_u_numpy __pyx_string_tab[118]
-#define __pyx_n_u_obj __pyx_string_tab[119]
-#define __pyx_n_u_out __pyx_string_tab[120]
-#define __pyx_n_u_p __pyx_string_tab[121]
-#define __pyx_n_u_pack __pyx_string_tab[122]
-#define __pyx_n_u_pop __pyx_string_tab[123]
-#define __pyx_n_u_raw_block __pyx_string_tab[124]
-#define __pyx_n_u_register __pyx_string_tab[125]
-#define __pyx_n_u_self __pyx_string_tab[126]
-#define __pyx_n_u_setdefault __pyx_string_tab[127]
-#define __pyx_n_u_shape __pyx_string_tab[128]
-#define __pyx_n_u_size __pyx_string_tab[129]
-#define __pyx_n_u_start __pyx_string_tab[130]
-#define __pyx_n_u_step __pyx_string_tab[131]
-#define __pyx_n_u_step_op __pyx_string_tab[132]
-#define __pyx_n_u_stop __pyx_string_tab[133]
-#define __pyx_n_u_stride __pyx_string_tab[134]
-#define __pyx_n_u_struct __pyx_string_tab[135]
-#define __pyx_n_u_uniform __pyx_string_tab[136]
-#define __pyx_n_u_uniform_pairs __pyx_string_tab[137]
-#define __pyx_n_u_unpack __pyx_string_tab[138]
-#define __pyx_n_u_update __pyx_string_tab[139]
-#define __pyx_n_u_values __pyx_string_tab[140]
-#define __pyx_n_u_weight __pyx_string_tab[141]
-#define __pyx_n_u_x __pyx_string_tab[142]
-#define __pyx_n_u_zeros __pyx_string_tab[143]
-#define __pyx_n_u_ziggurat_layers __pyx_string_tab[144]
-#define __pyx_n_b_O __pyx_string_tab[145]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[146]
-#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[147]
-#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[148]
-#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[149]
-#define __pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST __pyx_string_tab[150]
-#define __pyx_kp_b_iso88591_00B __pyx_string_tab[151]
-#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[152]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[153]
-#define __pyx_kp_b_iso88591_A_z__HHA __pyx_string_tab[154]
-#define __pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ __pyx_string_tab[155]
-#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[156]
-#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[157]
-#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1 __pyx_string_tab[158]
+#define __pyx_kp_u_lo_and_hi_must_have_the_same_len __pyx_string_tab[24]
+#define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[25]
+#define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[26]
+#define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[27]
+#define __pyx_kp_u_one_draw_index_per_element __pyx_string_tab[28]
+#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[29]
+#define __pyx_kp_u_self_table_cannot_be_converted_t __pyx_string_tab[30]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[31]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[32]
+#define __pyx_n_u_ASCII __pyx_string_tab[33]
+#define __pyx_n_u_BinomialDraws __pyx_string_tab[34]
+#define __pyx_n_u_BinomialDraws___reduce_cython __pyx_string_tab[35]
+#define __pyx_n_u_BinomialDraws___setstate_cython __pyx_string_tab[36]
+#define __pyx_n_u_BinomialDraws_add_to __pyx_string_tab[37]
+#define __pyx_n_u_BinomialDraws_adder __pyx_string_tab[38]
+#define __pyx_n_u_BinomialDraws_counts __pyx_string_tab[39]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[40]
+#define __pyx_n_u_Sequence __pyx_string_tab[41]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[42]
+#define __pyx_n_u_AddCounts __pyx_string_tab[43]
+#define __pyx_n_u_AddCounts___reduce_cython __pyx_string_tab[44]
+#define __pyx_n_u_AddCounts___setstate_cython __pyx_string_tab[45]
+#define __pyx_n_u_AddCounts_step_op __pyx_string_tab[46]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[47]
+#define __pyx_n_u_annotate __pyx_string_tab[48]
+#define __pyx_n_u_class __pyx_string_tab[49]
+#define __pyx_n_u_class_getitem __pyx_string_tab[50]
+#define __pyx_n_u_dict __pyx_string_tab[51]
+#define __pyx_n_u_func __pyx_string_tab[52]
+#define __pyx_n_u_getstate __pyx_string_tab[53]
+#define __pyx_n_u_import __pyx_string_tab[54]
+#define __pyx_n_u_main __pyx_string_tab[55]
+#define __pyx_n_u_module __pyx_string_tab[56]
+#define __pyx_n_u_name_2 __pyx_string_tab[57]
+#define __pyx_n_u_new __pyx_string_tab[58]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[59]
+#define __pyx_n_u_pyx_state __pyx_string_tab[60]
+#define __pyx_n_u_pyx_type __pyx_string_tab[61]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[62]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[63]
+#define __pyx_n_u_qualname __pyx_string_tab[64]
+#define __pyx_n_u_reduce __pyx_string_tab[65]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[66]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[67]
+#define __pyx_n_u_set_name __pyx_string_tab[68]
+#define __pyx_n_u_setstate __pyx_string_tab[69]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[70]
+#define __pyx_n_u_test __pyx_string_tab[71]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[72]
+#define __pyx_n_u_abc __pyx_string_tab[73]
+#define __pyx_n_u_add_to __pyx_string_tab[74]
+#define __pyx_n_u_adder __pyx_string_tab[75]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[76]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[77]
+#define __pyx_n_u_base __pyx_string_tab[78]
+#define __pyx_n_u_binomial __pyx_string_tab[79]
+#define __pyx_n_u_c __pyx_string_tab[80]
+#define __pyx_n_u_cache __pyx_string_tab[81]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[82]
+#define __pyx_n_u_count __pyx_string_tab[83]
+#define __pyx_n_u_counter_hi __pyx_string_tab[84]
+#define __pyx_n_u_counter_lo __pyx_string_tab[85]
+#define __pyx_n_u_counts __pyx_string_tab[86]
+#define __pyx_n_u_distsim__ext_random123 __pyx_string_tab[87]
+#define __pyx_n_u_draw __pyx_string_tab[88]
+#define __pyx_n_u_draws __pyx_string_tab[89]
+#define __pyx_n_u_dtype __pyx_string_tab[90]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[91]
+#define __pyx_n_u_elements __pyx_string_tab[92]
+#define __pyx_n_u_empty __pyx_string_tab[93]
+#define __pyx_n_u_encode __pyx_string_tab[94]
+#define __pyx_n_u_enumerate __pyx_string_tab[95]
+#define __pyx_n_u_error __pyx_string_tab[96]
+#define __pyx_n_u_first_element __pyx_string_tab[97]
+#define __pyx_n_u_flags __pyx_string_tab[98]
+#define __pyx_n_u_float64 __pyx_string_tab[99]
+#define __pyx_n_u_format __pyx_string_tab[100]
+#define __pyx_n_u_fortran __pyx_string_tab[101]
+#define __pyx_n_u_hi __pyx_string_tab[102]
+#define __pyx_n_u_i __pyx_string_tab[103]
+#define __pyx_n_u_id __pyx_string_tab[104]
+#define __pyx_n_u_index __pyx_string_tab[105]
+#define __pyx_n_u_int64 __pyx_string_tab[106]
+#define __pyx_n_u_items __pyx_string_tab[107]
+#define __pyx_n_u_itemsize __pyx_string_tab[108]
+#define __pyx_n_u_k __pyx_string_tab[109]
+#define __pyx_n_u_key __pyx_string_tab[110]
+#define __pyx_n_u_lo __pyx_string_tab[111]
+#define __pyx_n_u_memview __pyx_string_tab[112]
+#define __pyx_n_u_mode __pyx_string_tab[113]
+#define __pyx_n_u_n __pyx_string_tab[114]
+#define __pyx_n_u_name __pyx_string_tab[115]
+#define __pyx_n_u_ndim __pyx_string_tab[116]
+#define __pyx_n_u_normal __pyx_string_tab[117]
+#define __pyx_n_u_normal_function __pyx_string_tab[118]
+#define __pyx_n_u_normal_pairs __pyx_string_tab[119]
+#define __pyx_n_u_np __pyx_string_tab[120]
+#define __pyx_n_u_numpy __pyx_string_tab[121]
+#define __pyx_n_u_obj __pyx_string_tab[122]
+#define __pyx_n_u_out __pyx_string_tab[123]
+#define __pyx_n_u_p __pyx_string_tab[124]
+#define __pyx_n_u_pack __pyx_string_tab[125]
+#define __pyx_n_u_pop __pyx_string_tab[126]
+#define __pyx_n_u_raw_block __pyx_string_tab[127]
+#define __pyx_n_u_raw_blocks __pyx_string_tab[128]
+#define __pyx_n_u_register __pyx_string_tab[129]
+#define __pyx_n_u_self __pyx_string_tab[130]
+#define __pyx_n_u_setdefault __pyx_string_tab[131]
+#define __pyx_n_u_shape __pyx_string_tab[132]
+#define __pyx_n_u_size __pyx_string_tab[133]
+#define __pyx_n_u_start __pyx_string_tab[134]
+#define __pyx_n_u_step __pyx_string_tab[135]
+#define __pyx_n_u_step_op __pyx_string_tab[136]
+#define __pyx_n_u_stop __pyx_string_tab[137]
+#define __pyx_n_u_stride __pyx_string_tab[138]
+#define __pyx_n_u_struct __pyx_string_tab[139]
+#define __pyx_n_u_uint32 __pyx_string_tab[140]
+#define __pyx_n_u_uniform __pyx_string_tab[141]
+#define __pyx_n_u_uniform_pairs __pyx_string_tab[142]
+#define __pyx_n_u_unpack __pyx_string_tab[143]
+#define __pyx_n_u_update __pyx_string_tab[144]
+#define __pyx_n_u_values __pyx_string_tab[145]
+#define __pyx_n_u_vectorized __pyx_string_tab[146]
+#define __pyx_n_u_weight __pyx_string_tab[147]
+#define __pyx_n_u_words __pyx_string_tab[148]
+#define __pyx_n_u_x __pyx_string_tab[149]
+#define __pyx_n_u_zeros __pyx_string_tab[150]
+#define __pyx_n_u_ziggurat_layers __pyx_string_tab[151]
+#define __pyx_n_b_O __pyx_string_tab[152]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[153]
+#define __pyx_kp_b_iso88591_r_q_3a_j_F_Ct6_1_q_q_Qe1Bat1Bat __pyx_string_tab[154]
+#define __pyx_kp_b_iso88591_1Jas_e5_9_1 __pyx_string_tab[155]
+#define __pyx_kp_b_iso88591_BgQe_Q __pyx_string_tab[156]
+#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a __pyx_string_tab[157]
+#define __pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_5_auAT_Cq __pyx_string_tab[158]
+#define __pyx_kp_b_iso88591_00B __pyx_string_tab[159]
+#define __pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq __pyx_string_tab[160]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[161]
+#define __pyx_kp_b_iso88591_A_z__HHA __pyx_string_tab[162]
+#define __pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ __pyx_string_tab[163]
+#define __pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q __pyx_string_tab[164]
+#define __pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1 __pyx_string_tab[165]
+#define __pyx_kp_b_iso88591_7q_aq_F_3fBa_a_q_5_fF_QfAQ_1 __pyx_string_tab[166]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_1 __pyx_number_tab[2]
-#define __pyx_int_136983863 __pyx_number_tab[3]
+#define __pyx_int_4 __pyx_number_tab[3]
+#define __pyx_int_136983863 __pyx_number_tab[4]
 /* #### Code section: module_state_clear ### */
 #if CYTHON_USE_MODULE_STATE
 static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
@@ -4576,9 +4602,9 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<16; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<159; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
-  for (int i=0; i<4; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
+  for (int i=0; i<17; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<167; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<5; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
 Py_CLEAR(clear_module_state->__pyx_CommonTypesMetaclassType);
@@ -4634,9 +4660,9 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<16; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<159; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
-  for (int i=0; i<4; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
+  for (int i=0; i<17; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<167; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<5; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
 Py_VISIT(traverse_module_state->__pyx_CommonTypesMetaclassType);
@@ -20886,196 +20912,37 @@ static CYTHON_INLINE char const *__pyx_f_7step_op_EXCHANGE_CAPSULE(void) {
   return __pyx_r;
 }
 
-/* "philox.pxd":14
+/* "philox.pxd":13
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
  *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
+ *     distsim_philox_one(<uint32_t>key, <uint32_t>(key >> 32), counter_lo, counter_hi, out)
 */
 
 static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, uint64_t __pyx_v_counter_lo, uint64_t __pyx_v_counter_hi, uint32_t *__pyx_v_out) {
-  uint32_t __pyx_v_k0;
-  uint32_t __pyx_v_k1;
-  uint32_t __pyx_v_c0;
-  uint32_t __pyx_v_c1;
-  uint32_t __pyx_v_c2;
-  uint32_t __pyx_v_c3;
-  uint64_t __pyx_v_p0;
-  uint64_t __pyx_v_p1;
-  CYTHON_UNUSED int __pyx_v_r;
-  int __pyx_t_1;
 
-  /* "philox.pxd":16
+  /* "philox.pxd":15
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,
  *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)             # <<<<<<<<<<<<<<
- *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)
- *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)
-*/
-  __pyx_v_k0 = ((uint32_t)__pyx_v_key);
-  __pyx_v_k1 = ((uint32_t)(__pyx_v_key >> 32));
-
-  /* "philox.pxd":17
- *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
- *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)             # <<<<<<<<<<<<<<
- *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)
- *     cdef uint64_t p0, p1
-*/
-  __pyx_v_c0 = ((uint32_t)__pyx_v_counter_lo);
-  __pyx_v_c1 = ((uint32_t)(__pyx_v_counter_lo >> 32));
-
-  /* "philox.pxd":18
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
- *     cdef uint32_t c0 = <uint32_t>counter_lo, c1 = <uint32_t>(counter_lo >> 32)
- *     cdef uint32_t c2 = <uint32_t>counter_hi, c3 = <uint32_t>(counter_hi >> 32)             # <<<<<<<<<<<<<<
- *     cdef uint64_t p0, p1
- *     cdef int r
-*/
-  __pyx_v_c2 = ((uint32_t)__pyx_v_counter_hi);
-  __pyx_v_c3 = ((uint32_t)(__pyx_v_counter_hi >> 32));
-
-  /* "philox.pxd":21
- *     cdef uint64_t p0, p1
- *     cdef int r
- *     for r in range(10):             # <<<<<<<<<<<<<<
- *         p0 = <uint64_t>PHILOX_M0 * c0
- *         p1 = <uint64_t>PHILOX_M1 * c2
-*/
-  for (__pyx_t_1 = 0; __pyx_t_1 < 10; __pyx_t_1+=1) {
-    __pyx_v_r = __pyx_t_1;
-
-    /* "philox.pxd":22
- *     cdef int r
- *     for r in range(10):
- *         p0 = <uint64_t>PHILOX_M0 * c0             # <<<<<<<<<<<<<<
- *         p1 = <uint64_t>PHILOX_M1 * c2
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
-*/
-    __pyx_v_p0 = (((uint64_t)__pyx_e_6philox_PHILOX_M0) * __pyx_v_c0);
-
-    /* "philox.pxd":23
- *     for r in range(10):
- *         p0 = <uint64_t>PHILOX_M0 * c0
- *         p1 = <uint64_t>PHILOX_M1 * c2             # <<<<<<<<<<<<<<
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
- *         c1 = <uint32_t>p1
-*/
-    __pyx_v_p1 = (((uint64_t)__pyx_e_6philox_PHILOX_M1) * __pyx_v_c2);
-
-    /* "philox.pxd":24
- *         p0 = <uint64_t>PHILOX_M0 * c0
- *         p1 = <uint64_t>PHILOX_M1 * c2
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0             # <<<<<<<<<<<<<<
- *         c1 = <uint32_t>p1
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
-*/
-    __pyx_v_c0 = ((((uint32_t)(__pyx_v_p1 >> 32)) ^ __pyx_v_c1) ^ __pyx_v_k0);
-
-    /* "philox.pxd":25
- *         p1 = <uint64_t>PHILOX_M1 * c2
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
- *         c1 = <uint32_t>p1             # <<<<<<<<<<<<<<
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
- *         c3 = <uint32_t>p0
-*/
-    __pyx_v_c1 = ((uint32_t)__pyx_v_p1);
-
-    /* "philox.pxd":26
- *         c0 = <uint32_t>(p1 >> 32) ^ c1 ^ k0
- *         c1 = <uint32_t>p1
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1             # <<<<<<<<<<<<<<
- *         c3 = <uint32_t>p0
- *         k0 = k0 + <uint32_t>PHILOX_W0
-*/
-    __pyx_v_c2 = ((((uint32_t)(__pyx_v_p0 >> 32)) ^ __pyx_v_c3) ^ __pyx_v_k1);
-
-    /* "philox.pxd":27
- *         c1 = <uint32_t>p1
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
- *         c3 = <uint32_t>p0             # <<<<<<<<<<<<<<
- *         k0 = k0 + <uint32_t>PHILOX_W0
- *         k1 = k1 + <uint32_t>PHILOX_W1
-*/
-    __pyx_v_c3 = ((uint32_t)__pyx_v_p0);
-
-    /* "philox.pxd":28
- *         c2 = <uint32_t>(p0 >> 32) ^ c3 ^ k1
- *         c3 = <uint32_t>p0
- *         k0 = k0 + <uint32_t>PHILOX_W0             # <<<<<<<<<<<<<<
- *         k1 = k1 + <uint32_t>PHILOX_W1
- *     out[0] = c0
-*/
-    __pyx_v_k0 = (__pyx_v_k0 + ((uint32_t)__pyx_e_6philox_PHILOX_W0));
-
-    /* "philox.pxd":29
- *         c3 = <uint32_t>p0
- *         k0 = k0 + <uint32_t>PHILOX_W0
- *         k1 = k1 + <uint32_t>PHILOX_W1             # <<<<<<<<<<<<<<
- *     out[0] = c0
- *     out[1] = c1
-*/
-    __pyx_v_k1 = (__pyx_v_k1 + ((uint32_t)__pyx_e_6philox_PHILOX_W1));
-  }
-
-  /* "philox.pxd":30
- *         k0 = k0 + <uint32_t>PHILOX_W0
- *         k1 = k1 + <uint32_t>PHILOX_W1
- *     out[0] = c0             # <<<<<<<<<<<<<<
- *     out[1] = c1
- *     out[2] = c2
-*/
-  (__pyx_v_out[0]) = __pyx_v_c0;
-
-  /* "philox.pxd":31
- *         k1 = k1 + <uint32_t>PHILOX_W1
- *     out[0] = c0
- *     out[1] = c1             # <<<<<<<<<<<<<<
- *     out[2] = c2
- *     out[3] = c3
-*/
-  (__pyx_v_out[1]) = __pyx_v_c1;
-
-  /* "philox.pxd":32
- *     out[0] = c0
- *     out[1] = c1
- *     out[2] = c2             # <<<<<<<<<<<<<<
- *     out[3] = c3
- * 
-*/
-  (__pyx_v_out[2]) = __pyx_v_c2;
-
-  /* "philox.pxd":33
- *     out[1] = c1
- *     out[2] = c2
- *     out[3] = c3             # <<<<<<<<<<<<<<
+ *     distsim_philox_one(<uint32_t>key, <uint32_t>(key >> 32), counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  (__pyx_v_out[3]) = __pyx_v_c3;
+  distsim_philox_one(((uint32_t)__pyx_v_key), ((uint32_t)(__pyx_v_key >> 32)), __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "philox.pxd":14
+  /* "philox.pxd":13
  * 
  * 
  * cdef inline void philox4x32_10(uint64_t key, uint64_t counter_lo, uint64_t counter_hi,             # <<<<<<<<<<<<<<
  *                                uint32_t* out) noexcept nogil:
- *     cdef uint32_t k0 = <uint32_t>key, k1 = <uint32_t>(key >> 32)
+ *     distsim_philox_one(<uint32_t>key, <uint32_t>(key >> 32), counter_lo, counter_hi, out)
 */
 
   /* function exit code */
-
-
-
-
-
-
-
-
-
 }
 
-/* "philox.pxd":36
+/* "philox.pxd":18
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21086,7 +20953,7 @@ static CYTHON_INLINE void __pyx_f_6philox_philox4x32_10(uint64_t __pyx_v_key, ui
 static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, uint32_t __pyx_v_lo) {
   double __pyx_r;
 
-  /* "philox.pxd":38
+  /* "philox.pxd":20
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:
  *     # 53 random bits -> a double in [0, 1).
  *     return (((<uint64_t>hi << 32) | lo) >> 11) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -21099,7 +20966,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":36
+  /* "philox.pxd":18
  * 
  * 
  * cdef inline double bits_to_unit(uint32_t hi, uint32_t lo) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21112,7 +20979,7 @@ static CYTHON_INLINE double __pyx_f_6philox_bits_to_unit(uint32_t __pyx_v_hi, ui
   return __pyx_r;
 }
 
-/* "philox.pxd":41
+/* "philox.pxd":23
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21124,7 +20991,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   uint32_t __pyx_v_out[4];
   double __pyx_r;
 
-  /* "philox.pxd":43
+  /* "philox.pxd":25
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)             # <<<<<<<<<<<<<<
@@ -21132,7 +20999,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, __pyx_v_draw, __pyx_v_out);
 
-  /* "philox.pxd":44
+  /* "philox.pxd":26
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, element, draw, out)
  *     return bits_to_unit(out[0], out[1])             # <<<<<<<<<<<<<<
@@ -21143,7 +21010,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   }
   goto __pyx_L0;
 
-  /* "philox.pxd":41
+  /* "philox.pxd":23
  * 
  * 
  * cdef inline double philox_uniform(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21157,7 +21024,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":36
+/* "ext/random123.pyx":46
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -21172,7 +21039,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   long __pyx_t_2;
   int __pyx_t_3;
 
-  /* "ext/random123.pyx":38
+  /* "ext/random123.pyx":48
  * cdef void _make_ziggurat():
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)             # <<<<<<<<<<<<<<
@@ -21181,7 +21048,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   __pyx_v_f_r = exp(((-0.5 * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R) * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R));
 
-  /* "ext/random123.pyx":39
+  /* "ext/random123.pyx":49
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r             # <<<<<<<<<<<<<<
@@ -21190,7 +21057,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[0]) = (__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA / __pyx_v_f_r);
 
-  /* "ext/random123.pyx":40
+  /* "ext/random123.pyx":50
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21199,7 +21066,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[1]) = __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R;
 
-  /* "ext/random123.pyx":41
+  /* "ext/random123.pyx":51
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):             # <<<<<<<<<<<<<<
@@ -21213,7 +21080,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 1; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":42
+    /* "ext/random123.pyx":52
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]             # <<<<<<<<<<<<<<
@@ -21224,7 +21091,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":44
+  /* "ext/random123.pyx":54
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0             # <<<<<<<<<<<<<<
@@ -21233,7 +21100,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS]) = 0.0;
 
-  /* "ext/random123.pyx":45
+  /* "ext/random123.pyx":55
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):             # <<<<<<<<<<<<<<
@@ -21247,7 +21114,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":46
+    /* "ext/random123.pyx":56
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])             # <<<<<<<<<<<<<<
@@ -21258,7 +21125,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":47
+  /* "ext/random123.pyx":57
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
  *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height             # <<<<<<<<<<<<<<
@@ -21267,7 +21134,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[0]) = __pyx_v_f_r;
 
-  /* "ext/random123.pyx":36
+  /* "ext/random123.pyx":46
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -21281,7 +21148,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 
 }
 
-/* "ext/random123.pyx":53
+/* "ext/random123.pyx":63
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -21320,7 +21187,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("ziggurat_layers", 0);
 
-  /* "ext/random123.pyx":55
+  /* "ext/random123.pyx":65
  * def ziggurat_layers():
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]             # <<<<<<<<<<<<<<
@@ -21328,7 +21195,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
  * 
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 55, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 65, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1);
@@ -21336,10 +21203,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
 
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_7genexpr__pyx_v_i = __pyx_t_4;
-      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 55, __pyx_L1_error)
+      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 65, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_GIVEREF(__pyx_t_5);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 55, __pyx_L1_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 65, __pyx_L1_error)
       __pyx_t_5 = 0;
     }
 
@@ -21355,7 +21222,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":53
+  /* "ext/random123.pyx":63
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -21376,7 +21243,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":58
+/* "ext/random123.pyx":68
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21391,7 +21258,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   double __pyx_v_x;
   int __pyx_r;
 
-  /* "ext/random123.pyx":61
+  /* "ext/random123.pyx":71
  *     """The ziggurat's first test on a block: True (and the number in
  *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
  *     cdef int layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21400,7 +21267,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-  /* "ext/random123.pyx":62
+  /* "ext/random123.pyx":72
  *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
  *     cdef int layer = words[0] & 0xFF
  *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
@@ -21409,7 +21276,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-  /* "ext/random123.pyx":64
+  /* "ext/random123.pyx":74
  *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
  *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -21418,7 +21285,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
 
-  /* "ext/random123.pyx":65
+  /* "ext/random123.pyx":75
  *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
  *     cdef double x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
@@ -21427,7 +21294,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
 
-  /* "ext/random123.pyx":66
+  /* "ext/random123.pyx":76
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
  *     cdef double x = u * ziggurat_x[layer]
  *     value[0] = sign * x             # <<<<<<<<<<<<<<
@@ -21436,7 +21303,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   (__pyx_v_value[0]) = (__pyx_v_sign * __pyx_v_x);
 
-  /* "ext/random123.pyx":67
+  /* "ext/random123.pyx":77
  *     cdef double x = u * ziggurat_x[layer]
  *     value[0] = sign * x
  *     return x < ziggurat_x[layer + 1]             # <<<<<<<<<<<<<<
@@ -21449,7 +21316,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":58
+  /* "ext/random123.pyx":68
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21466,7 +21333,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":70
+/* "ext/random123.pyx":80
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21487,7 +21354,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   double __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/random123.pyx":72
+  /* "ext/random123.pyx":82
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t words[4]
  *     cdef uint64_t attempt = 0             # <<<<<<<<<<<<<<
@@ -21496,7 +21363,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   __pyx_v_attempt = 0;
 
-  /* "ext/random123.pyx":75
+  /* "ext/random123.pyx":85
  *     cdef int layer
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:             # <<<<<<<<<<<<<<
@@ -21505,7 +21372,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   while (1) {
 
-    /* "ext/random123.pyx":76
+    /* "ext/random123.pyx":86
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21514,7 +21381,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-    /* "ext/random123.pyx":77
+    /* "ext/random123.pyx":87
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1             # <<<<<<<<<<<<<<
@@ -21523,7 +21390,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_attempt = (__pyx_v_attempt + 1);
 
-    /* "ext/random123.pyx":78
+    /* "ext/random123.pyx":88
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21535,7 +21402,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":79
+      /* "ext/random123.pyx":89
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):
  *             return value             # <<<<<<<<<<<<<<
@@ -21548,7 +21415,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":78
+      /* "ext/random123.pyx":88
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21557,7 +21424,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":80
+    /* "ext/random123.pyx":90
  *         if ziggurat_rectangle(words, &value):
  *             return value
  *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21566,7 +21433,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-    /* "ext/random123.pyx":81
+    /* "ext/random123.pyx":91
  *             return value
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)             # <<<<<<<<<<<<<<
@@ -21575,7 +21442,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-    /* "ext/random123.pyx":82
+    /* "ext/random123.pyx":92
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign             # <<<<<<<<<<<<<<
@@ -21584,7 +21451,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_x = (__pyx_v_value * __pyx_v_sign);
 
-    /* "ext/random123.pyx":83
+    /* "ext/random123.pyx":93
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21596,7 +21463,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":86
+      /* "ext/random123.pyx":96
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
  *             while True:             # <<<<<<<<<<<<<<
@@ -21605,7 +21472,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
       while (1) {
 
-        /* "ext/random123.pyx":87
+        /* "ext/random123.pyx":97
  *             # a rejected tail value is drawn again from a further block.
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21614,7 +21481,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_x = ((-log((((__pyx_v_words[2]) + 0.5) * (1.0 / 4294967296.0)))) / __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R);
 
-        /* "ext/random123.pyx":88
+        /* "ext/random123.pyx":98
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))             # <<<<<<<<<<<<<<
@@ -21623,7 +21490,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_y = (-log((((__pyx_v_words[3]) + 0.5) * (1.0 / 4294967296.0))));
 
-        /* "ext/random123.pyx":89
+        /* "ext/random123.pyx":99
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21635,7 +21502,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         if (__pyx_t_1) {
 
 
-          /* "ext/random123.pyx":90
+          /* "ext/random123.pyx":100
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)             # <<<<<<<<<<<<<<
@@ -21648,7 +21515,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
           }
           goto __pyx_L0;
 
-          /* "ext/random123.pyx":89
+          /* "ext/random123.pyx":99
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21657,7 +21524,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         }
 
-        /* "ext/random123.pyx":91
+        /* "ext/random123.pyx":101
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21666,7 +21533,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-        /* "ext/random123.pyx":92
+        /* "ext/random123.pyx":102
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *                 attempt += 1             # <<<<<<<<<<<<<<
@@ -21676,7 +21543,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         __pyx_v_attempt = (__pyx_v_attempt + 1);
       }
 
-      /* "ext/random123.pyx":83
+      /* "ext/random123.pyx":93
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21685,7 +21552,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":94
+    /* "ext/random123.pyx":104
  *                 attempt += 1
  *         # The wedge between the rectangle and the curve.
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \             # <<<<<<<<<<<<<<
@@ -21694,7 +21561,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_y = ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]) + (__pyx_f_6philox_bits_to_unit((__pyx_v_words[2]), (__pyx_v_words[3])) * ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_v_layer + 1)]) - (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]))));
 
-    /* "ext/random123.pyx":96
+    /* "ext/random123.pyx":106
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21706,7 +21573,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":97
+      /* "ext/random123.pyx":107
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):
  *             return sign * x             # <<<<<<<<<<<<<<
@@ -21719,7 +21586,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":96
+      /* "ext/random123.pyx":106
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21729,7 +21596,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     }
   }
 
-  /* "ext/random123.pyx":70
+  /* "ext/random123.pyx":80
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21752,12 +21619,12 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":100
+/* "ext/random123.pyx":110
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
 /* Python wrapper */
@@ -21802,55 +21669,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 100, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 110, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 100, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 110, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 100, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 110, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 100, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 100, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 100, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 110, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 100, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 100, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 110, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21877,7 +21744,6 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
 
 static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw) {
   Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_r = NULL;
@@ -21890,43 +21756,41 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   PyObject *__pyx_t_6 = NULL;
   size_t __pyx_t_7;
   __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_9;
+  int __pyx_t_9;
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
-  Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform", 0);
 
-  /* "ext/random123.pyx":102
+  /* "ext/random123.pyx":112
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Uniform numbers in [0, 1), one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":103
+  /* "ext/random123.pyx":113
  *     """Uniform numbers in [0, 1), one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
  *     cdef double[::1] values = out
- *     with nogil:
+ *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 103, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 113, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21947,13 +21811,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 103, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21965,85 +21829,90 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 103, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 113, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":104
- *     cdef Py_ssize_t n = elements.shape[0], k
+  /* "ext/random123.pyx":114
+ *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(n):
+ *     if n:
+ *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 104, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 114, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":105
+  /* "ext/random123.pyx":115
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
 */
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
+  __pyx_t_9 = (__pyx_v_n != 0);
 
-        /* "ext/random123.pyx":106
+  if (__pyx_t_9) {
+
+
+    /* "ext/random123.pyx":116
  *     cdef double[::1] values = out
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
  *     return out
 */
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
 
-        __pyx_t_9 = __pyx_v_n;
-        __pyx_t_10 = __pyx_t_9;
-
-        for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-          __pyx_v_k = __pyx_t_11;
-
-          /* "ext/random123.pyx":107
- *     with nogil:
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)             # <<<<<<<<<<<<<<
+          /* "ext/random123.pyx":117
+ *     if n:
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
  *     return out
  * 
 */
-          __pyx_t_12 = __pyx_v_k;
-          __pyx_t_13 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_13)) )) = __pyx_f_6philox_philox_uniform(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), __pyx_v_draw);
+          __pyx_t_10 = 0;
+          __pyx_t_11 = 0;
+          __pyx_f_7distsim_4_ext_9random123__fill_uniforms(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-      }
+        /* "ext/random123.pyx":116
+ *     cdef double[::1] values = out
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
+ *     return out
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L6;
+          }
+          __pyx_L6:;
+        }
+    }
 
-      /* "ext/random123.pyx":105
+    /* "ext/random123.pyx":115
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
 */
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
   }
 
-  /* "ext/random123.pyx":108
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
+  /* "ext/random123.pyx":118
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
  * 
  * 
@@ -22059,12 +21928,12 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":100
+  /* "ext/random123.pyx":110
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
   /* function exit code */
@@ -22080,7 +21949,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   __pyx_r = NULL;
   __pyx_L0:;
 
-
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
   __Pyx_XGIVEREF(__pyx_r);
@@ -22088,7 +21956,180 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":111
+/* "ext/random123.pyx":126
+ * 
+ * 
+ * cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
+ *                          uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
+ *     """values[k]: `philox_uniform` of counter (elements[k], draws[k] or draw),
+*/
+
+static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_key, int64_t const *__pyx_v_elements, int64_t const *__pyx_v_draws, uint64_t __pyx_v_draw, Py_ssize_t __pyx_v_n, double *__pyx_v_values) {
+  uint64_t __pyx_v_lo[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
+  uint64_t __pyx_v_hi[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
+  uint32_t __pyx_v_words[(4 * __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS)];
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_v_m;
+  int __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  uint64_t __pyx_t_5;
+
+  /* "ext/random123.pyx":133
+ *     cdef uint64_t hi[BATCH_BLOCKS]
+ *     cdef uint32_t words[4 * BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m             # <<<<<<<<<<<<<<
+ *     while k < n:
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+*/
+  __pyx_v_k = 0;
+
+  /* "ext/random123.pyx":134
+ *     cdef uint32_t words[4 * BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m
+ *     while k < n:             # <<<<<<<<<<<<<<
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+ *         for j in range(m):
+*/
+  while (1) {
+    __pyx_t_1 = (__pyx_v_k < __pyx_v_n);
+
+
+    if (!__pyx_t_1) break;
+
+    /* "ext/random123.pyx":135
+ *     cdef Py_ssize_t k = 0, j, m
+ *     while k < n:
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)             # <<<<<<<<<<<<<<
+ *         for j in range(m):
+ *             lo[j] = <uint64_t>elements[k + j]
+*/
+
+    __pyx_t_2 = (__pyx_v_n - __pyx_v_k);
+
+    __pyx_t_3 = ((Py_ssize_t)__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS);
+    __pyx_t_1 = (__pyx_t_2 < __pyx_t_3);
+
+    if (__pyx_t_1) {
+
+      __pyx_t_4 = __pyx_t_2;
+    } else {
+
+      __pyx_t_4 = __pyx_t_3;
+    }
+
+    __pyx_v_m = __pyx_t_4;
+
+
+    /* "ext/random123.pyx":136
+ *     while k < n:
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+ *         for j in range(m):             # <<<<<<<<<<<<<<
+ *             lo[j] = <uint64_t>elements[k + j]
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+*/
+
+    __pyx_t_4 = __pyx_v_m;
+    __pyx_t_2 = __pyx_t_4;
+
+    for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+      __pyx_v_j = __pyx_t_3;
+
+      /* "ext/random123.pyx":137
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+ *         for j in range(m):
+ *             lo[j] = <uint64_t>elements[k + j]             # <<<<<<<<<<<<<<
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+*/
+      (__pyx_v_lo[__pyx_v_j]) = ((uint64_t)(__pyx_v_elements[(__pyx_v_k + __pyx_v_j)]));
+
+      /* "ext/random123.pyx":138
+ *         for j in range(m):
+ *             lo[j] = <uint64_t>elements[k + j]
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw             # <<<<<<<<<<<<<<
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):
+*/
+      __pyx_t_1 = (__pyx_v_draws != 0);
+
+      if (__pyx_t_1) {
+
+        __pyx_t_5 = ((uint64_t)(__pyx_v_draws[(__pyx_v_k + __pyx_v_j)]));
+      } else {
+
+        __pyx_t_5 = __pyx_v_draw;
+      }
+
+      (__pyx_v_hi[__pyx_v_j]) = __pyx_t_5;
+
+    }
+
+
+    /* "ext/random123.pyx":139
+ *             lo[j] = <uint64_t>elements[k + j]
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+ *         distsim_philox_blocks(key, lo, hi, m, words)             # <<<<<<<<<<<<<<
+ *         for j in range(m):
+ *             values[k + j] = bits_to_unit(words[4 * j], words[4 * j + 1])
+*/
+    distsim_philox_blocks(__pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_m, __pyx_v_words);
+
+    /* "ext/random123.pyx":140
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):             # <<<<<<<<<<<<<<
+ *             values[k + j] = bits_to_unit(words[4 * j], words[4 * j + 1])
+ *         k += m
+*/
+
+    __pyx_t_4 = __pyx_v_m;
+    __pyx_t_2 = __pyx_t_4;
+
+    for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+      __pyx_v_j = __pyx_t_3;
+
+      /* "ext/random123.pyx":141
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):
+ *             values[k + j] = bits_to_unit(words[4 * j], words[4 * j + 1])             # <<<<<<<<<<<<<<
+ *         k += m
+ * 
+*/
+      (__pyx_v_values[(__pyx_v_k + __pyx_v_j)]) = __pyx_f_6philox_bits_to_unit((__pyx_v_words[(4 * __pyx_v_j)]), (__pyx_v_words[((4 * __pyx_v_j) + 1)]));
+    }
+
+
+    /* "ext/random123.pyx":142
+ *         for j in range(m):
+ *             values[k + j] = bits_to_unit(words[4 * j], words[4 * j + 1])
+ *         k += m             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_v_k = (__pyx_v_k + __pyx_v_m);
+  }
+
+  /* "ext/random123.pyx":126
+ * 
+ * 
+ * cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
+ *                          uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
+ *     """values[k]: `philox_uniform` of counter (elements[k], draws[k] or draw),
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+}
+
+/* "ext/random123.pyx":145
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22097,240 +22138,175 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
 
 static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key, int64_t const *__pyx_v_elements, int64_t const *__pyx_v_draws, uint64_t __pyx_v_draw, Py_ssize_t __pyx_v_n, double *__pyx_v_values) {
-  uint32_t __pyx_v_words[4];
-  uint32_t __pyx_v_more_words[4];
+  uint64_t __pyx_v_lo[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
+  uint64_t __pyx_v_hi[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
+  uint32_t __pyx_v_words[(4 * __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS)];
   Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_v_m;
   int __pyx_t_1;
-  uint64_t __pyx_t_2;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  uint64_t __pyx_t_5;
 
-  /* "ext/random123.pyx":118
- *     cdef uint32_t words[4]
- *     cdef uint32_t more_words[4]
- *     cdef Py_ssize_t k = 0             # <<<<<<<<<<<<<<
- *     while k + 2 <= n:
- *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
+  /* "ext/random123.pyx":153
+ *     cdef uint64_t hi[BATCH_BLOCKS]
+ *     cdef uint32_t words[4 * BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m             # <<<<<<<<<<<<<<
+ *     while k < n:
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":119
- *     cdef uint32_t more_words[4]
- *     cdef Py_ssize_t k = 0
- *     while k + 2 <= n:             # <<<<<<<<<<<<<<
- *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
- *         philox4x32_10(key, <uint64_t>elements[k + 1],
+  /* "ext/random123.pyx":154
+ *     cdef uint32_t words[4 * BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m
+ *     while k < n:             # <<<<<<<<<<<<<<
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+ *         for j in range(m):
 */
   while (1) {
-    __pyx_t_1 = ((__pyx_v_k + 2) <= __pyx_v_n);
+    __pyx_t_1 = (__pyx_v_k < __pyx_v_n);
 
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":120
- *     cdef Py_ssize_t k = 0
- *     while k + 2 <= n:
- *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)             # <<<<<<<<<<<<<<
- *         philox4x32_10(key, <uint64_t>elements[k + 1],
- *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
+    /* "ext/random123.pyx":155
+ *     cdef Py_ssize_t k = 0, j, m
+ *     while k < n:
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)             # <<<<<<<<<<<<<<
+ *         for j in range(m):
+ *             lo[j] = <uint64_t>elements[k + j]
 */
-    __pyx_t_1 = (__pyx_v_draws != 0);
+
+    __pyx_t_2 = (__pyx_v_n - __pyx_v_k);
+
+    __pyx_t_3 = ((Py_ssize_t)__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS);
+    __pyx_t_1 = (__pyx_t_2 < __pyx_t_3);
 
     if (__pyx_t_1) {
 
-      __pyx_t_2 = ((uint64_t)(__pyx_v_draws[__pyx_v_k]));
+      __pyx_t_4 = __pyx_t_2;
     } else {
 
-      __pyx_t_2 = __pyx_v_draw;
+      __pyx_t_4 = __pyx_t_3;
     }
 
-    __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2, __pyx_v_words);
+    __pyx_v_m = __pyx_t_4;
 
 
-    /* "ext/random123.pyx":122
- *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
- *         philox4x32_10(key, <uint64_t>elements[k + 1],
- *                       <uint64_t>draws[k + 1] if draws else draw, more_words)             # <<<<<<<<<<<<<<
- *         if not ziggurat_rectangle(words, &values[k]):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],
+    /* "ext/random123.pyx":156
+ *     while k < n:
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+ *         for j in range(m):             # <<<<<<<<<<<<<<
+ *             lo[j] = <uint64_t>elements[k + j]
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
 */
-    __pyx_t_1 = (__pyx_v_draws != 0);
 
-    if (__pyx_t_1) {
+    __pyx_t_4 = __pyx_v_m;
+    __pyx_t_2 = __pyx_t_4;
 
-      __pyx_t_2 = ((uint64_t)(__pyx_v_draws[(__pyx_v_k + 1)]));
-    } else {
+    for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+      __pyx_v_j = __pyx_t_3;
 
-      __pyx_t_2 = __pyx_v_draw;
-    }
-
-
-    /* "ext/random123.pyx":121
- *     while k + 2 <= n:
- *         philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
- *         philox4x32_10(key, <uint64_t>elements[k + 1],             # <<<<<<<<<<<<<<
- *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
- *         if not ziggurat_rectangle(words, &values[k]):
+      /* "ext/random123.pyx":157
+ *         m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+ *         for j in range(m):
+ *             lo[j] = <uint64_t>elements[k + j]             # <<<<<<<<<<<<<<
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+ *         distsim_philox_blocks(key, lo, hi, m, words)
 */
-    __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((uint64_t)(__pyx_v_elements[(__pyx_v_k + 1)])), __pyx_t_2, __pyx_v_more_words);
+      (__pyx_v_lo[__pyx_v_j]) = ((uint64_t)(__pyx_v_elements[(__pyx_v_k + __pyx_v_j)]));
 
-
-    /* "ext/random123.pyx":123
- *         philox4x32_10(key, <uint64_t>elements[k + 1],
- *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
- *         if not ziggurat_rectangle(words, &values[k]):             # <<<<<<<<<<<<<<
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                           <uint64_t>draws[k] if draws else draw)
-*/
-    __pyx_t_1 = (!__pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(__pyx_v_words, (&(__pyx_v_values[__pyx_v_k]))));
-
-    if (__pyx_t_1) {
-
-
-      /* "ext/random123.pyx":125
- *         if not ziggurat_rectangle(words, &values[k]):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                           <uint64_t>draws[k] if draws else draw)             # <<<<<<<<<<<<<<
- *         if not ziggurat_rectangle(more_words, &values[k + 1]):
- *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
+      /* "ext/random123.pyx":158
+ *         for j in range(m):
+ *             lo[j] = <uint64_t>elements[k + j]
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw             # <<<<<<<<<<<<<<
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):
 */
       __pyx_t_1 = (__pyx_v_draws != 0);
 
       if (__pyx_t_1) {
 
-        __pyx_t_2 = ((uint64_t)(__pyx_v_draws[__pyx_v_k]));
+        __pyx_t_5 = ((uint64_t)(__pyx_v_draws[(__pyx_v_k + __pyx_v_j)]));
       } else {
 
-        __pyx_t_2 = __pyx_v_draw;
+        __pyx_t_5 = __pyx_v_draw;
       }
 
+      (__pyx_v_hi[__pyx_v_j]) = __pyx_t_5;
 
-      /* "ext/random123.pyx":124
- *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
- *         if not ziggurat_rectangle(words, &values[k]):
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],             # <<<<<<<<<<<<<<
- *                                           <uint64_t>draws[k] if draws else draw)
- *         if not ziggurat_rectangle(more_words, &values[k + 1]):
-*/
-      (__pyx_v_values[__pyx_v_k]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2);
-
-
-      /* "ext/random123.pyx":123
- *         philox4x32_10(key, <uint64_t>elements[k + 1],
- *                       <uint64_t>draws[k + 1] if draws else draw, more_words)
- *         if not ziggurat_rectangle(words, &values[k]):             # <<<<<<<<<<<<<<
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                           <uint64_t>draws[k] if draws else draw)
-*/
     }
 
-    /* "ext/random123.pyx":126
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                           <uint64_t>draws[k] if draws else draw)
- *         if not ziggurat_rectangle(more_words, &values[k + 1]):             # <<<<<<<<<<<<<<
- *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
- *                                               <uint64_t>draws[k + 1] if draws else draw)
+
+    /* "ext/random123.pyx":159
+ *             lo[j] = <uint64_t>elements[k + j]
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+ *         distsim_philox_blocks(key, lo, hi, m, words)             # <<<<<<<<<<<<<<
+ *         for j in range(m):
+ *             if not ziggurat_rectangle(&words[4 * j], &values[k + j]):
 */
-    __pyx_t_1 = (!__pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(__pyx_v_more_words, (&(__pyx_v_values[(__pyx_v_k + 1)]))));
+    distsim_philox_blocks(__pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_m, __pyx_v_words);
 
-    if (__pyx_t_1) {
-
-
-      /* "ext/random123.pyx":128
- *         if not ziggurat_rectangle(more_words, &values[k + 1]):
- *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
- *                                               <uint64_t>draws[k + 1] if draws else draw)             # <<<<<<<<<<<<<<
- *         k += 2
- *     if k < n:
+    /* "ext/random123.pyx":160
+ *             hi[j] = <uint64_t>draws[k + j] if draws else draw
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):             # <<<<<<<<<<<<<<
+ *             if not ziggurat_rectangle(&words[4 * j], &values[k + j]):
+ *                 values[k + j] = normal_from_block(key, lo[j], hi[j])
 */
-      __pyx_t_1 = (__pyx_v_draws != 0);
+
+    __pyx_t_4 = __pyx_v_m;
+    __pyx_t_2 = __pyx_t_4;
+
+    for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
+      __pyx_v_j = __pyx_t_3;
+
+      /* "ext/random123.pyx":161
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):
+ *             if not ziggurat_rectangle(&words[4 * j], &values[k + j]):             # <<<<<<<<<<<<<<
+ *                 values[k + j] = normal_from_block(key, lo[j], hi[j])
+ *         k += m
+*/
+      __pyx_t_1 = (!__pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle((&(__pyx_v_words[(4 * __pyx_v_j)])), (&(__pyx_v_values[(__pyx_v_k + __pyx_v_j)]))));
 
       if (__pyx_t_1) {
 
-        __pyx_t_2 = ((uint64_t)(__pyx_v_draws[(__pyx_v_k + 1)]));
-      } else {
 
-        __pyx_t_2 = __pyx_v_draw;
+        /* "ext/random123.pyx":162
+ *         for j in range(m):
+ *             if not ziggurat_rectangle(&words[4 * j], &values[k + j]):
+ *                 values[k + j] = normal_from_block(key, lo[j], hi[j])             # <<<<<<<<<<<<<<
+ *         k += m
+ * 
+*/
+        (__pyx_v_values[(__pyx_v_k + __pyx_v_j)]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, (__pyx_v_lo[__pyx_v_j]), (__pyx_v_hi[__pyx_v_j]));
+
+        /* "ext/random123.pyx":161
+ *         distsim_philox_blocks(key, lo, hi, m, words)
+ *         for j in range(m):
+ *             if not ziggurat_rectangle(&words[4 * j], &values[k + j]):             # <<<<<<<<<<<<<<
+ *                 values[k + j] = normal_from_block(key, lo[j], hi[j])
+ *         k += m
+*/
       }
-
-
-      /* "ext/random123.pyx":127
- *                                           <uint64_t>draws[k] if draws else draw)
- *         if not ziggurat_rectangle(more_words, &values[k + 1]):
- *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],             # <<<<<<<<<<<<<<
- *                                               <uint64_t>draws[k + 1] if draws else draw)
- *         k += 2
-*/
-      (__pyx_v_values[(__pyx_v_k + 1)]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[(__pyx_v_k + 1)])), __pyx_t_2);
-
-
-      /* "ext/random123.pyx":126
- *             values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                           <uint64_t>draws[k] if draws else draw)
- *         if not ziggurat_rectangle(more_words, &values[k + 1]):             # <<<<<<<<<<<<<<
- *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
- *                                               <uint64_t>draws[k + 1] if draws else draw)
-*/
-    }
-
-    /* "ext/random123.pyx":129
- *             values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
- *                                               <uint64_t>draws[k + 1] if draws else draw)
- *         k += 2             # <<<<<<<<<<<<<<
- *     if k < n:
- *         values[k] = normal_from_block(key, <uint64_t>elements[k],
-*/
-    __pyx_v_k = (__pyx_v_k + 2);
-  }
-
-  /* "ext/random123.pyx":130
- *                                               <uint64_t>draws[k + 1] if draws else draw)
- *         k += 2
- *     if k < n:             # <<<<<<<<<<<<<<
- *         values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                       <uint64_t>draws[k] if draws else draw)
-*/
-  __pyx_t_1 = (__pyx_v_k < __pyx_v_n);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/random123.pyx":132
- *     if k < n:
- *         values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                       <uint64_t>draws[k] if draws else draw)             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-    __pyx_t_1 = (__pyx_v_draws != 0);
-
-    if (__pyx_t_1) {
-
-      __pyx_t_2 = ((uint64_t)(__pyx_v_draws[__pyx_v_k]));
-    } else {
-
-      __pyx_t_2 = __pyx_v_draw;
     }
 
 
-    /* "ext/random123.pyx":131
- *         k += 2
- *     if k < n:
- *         values[k] = normal_from_block(key, <uint64_t>elements[k],             # <<<<<<<<<<<<<<
- *                                       <uint64_t>draws[k] if draws else draw)
+    /* "ext/random123.pyx":163
+ *             if not ziggurat_rectangle(&words[4 * j], &values[k + j]):
+ *                 values[k + j] = normal_from_block(key, lo[j], hi[j])
+ *         k += m             # <<<<<<<<<<<<<<
+ * 
  * 
 */
-    (__pyx_v_values[__pyx_v_k]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, ((uint64_t)(__pyx_v_elements[__pyx_v_k])), __pyx_t_2);
-
-
-    /* "ext/random123.pyx":130
- *                                               <uint64_t>draws[k + 1] if draws else draw)
- *         k += 2
- *     if k < n:             # <<<<<<<<<<<<<<
- *         values[k] = normal_from_block(key, <uint64_t>elements[k],
- *                                       <uint64_t>draws[k] if draws else draw)
-*/
+    __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":111
+  /* "ext/random123.pyx":145
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22342,9 +22318,12 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
 
 
+
+
+
 }
 
-/* "ext/random123.pyx":135
+/* "ext/random123.pyx":166
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22394,55 +22373,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 135, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 166, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 166, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 166, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 166, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 135, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 166, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 135, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 166, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 135, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 166, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 135, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 166, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 135, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 166, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 135, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 166, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 166, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 135, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 166, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 135, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 166, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22489,7 +22468,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal", 0);
 
-  /* "ext/random123.pyx":137
+  /* "ext/random123.pyx":168
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -22498,7 +22477,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":138
+  /* "ext/random123.pyx":169
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22506,16 +22485,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
  *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 138, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 169, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22536,13 +22515,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 169, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 138, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 169, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22554,25 +22533,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 138, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 169, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":139
+  /* "ext/random123.pyx":170
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 170, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":140
+  /* "ext/random123.pyx":171
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22584,7 +22563,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":141
+    /* "ext/random123.pyx":172
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22597,7 +22576,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":142
+          /* "ext/random123.pyx":173
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
@@ -22609,7 +22588,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-        /* "ext/random123.pyx":141
+        /* "ext/random123.pyx":172
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22626,7 +22605,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/random123.pyx":140
+    /* "ext/random123.pyx":171
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22635,7 +22614,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/random123.pyx":143
+  /* "ext/random123.pyx":174
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -22653,7 +22632,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":135
+  /* "ext/random123.pyx":166
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22681,7 +22660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":146
+/* "ext/random123.pyx":177
  * 
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22692,7 +22671,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
   double __pyx_r;
 
-  /* "ext/random123.pyx":147
+  /* "ext/random123.pyx":178
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     return normal_from_block(key, element, draw)             # <<<<<<<<<<<<<<
@@ -22705,7 +22684,7 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":146
+  /* "ext/random123.pyx":177
  * 
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22718,7 +22697,7 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":150
+/* "ext/random123.pyx":181
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
@@ -22752,14 +22731,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_function", 0);
 
-  /* "ext/random123.pyx":153
+  /* "ext/random123.pyx":184
  *     """`normal`'s number of one counter, for generated kernels: a capsule
  *     (name "distsim.normal") of ``double f(key, element, draw)``."""
  *     return PyCapsule_New(<void*>_normal_number, "distsim.normal", NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 153, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 184, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22772,7 +22751,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":150
+  /* "ext/random123.pyx":181
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
@@ -22791,7 +22770,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":156
+/* "ext/random123.pyx":187
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22841,46 +22820,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_counter_lo,&__pyx_mstate_global->__pyx_n_u_counter_hi,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 156, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 187, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 156, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 187, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 187, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 187, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 187, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 156, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 187, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 187, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 187, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 156, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 187, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
-    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
-    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 156, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 187, __pyx_L3_error)
+    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 187, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 156, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 187, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22918,7 +22897,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_block", 0);
 
-  /* "ext/random123.pyx":160
+  /* "ext/random123.pyx":191
  *     published known-answer vectors)."""
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
@@ -22927,31 +22906,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "ext/random123.pyx":161
+  /* "ext/random123.pyx":192
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)
  *     return [out[0], out[1], out[2], out[3]]             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 161, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 192, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 161, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 192, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 161, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 192, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 161, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 192, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 161, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 192, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 192, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 192, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 192, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 161, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 192, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -22967,7 +22946,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":156
+  /* "ext/random123.pyx":187
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22991,25 +22970,476 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":164
+/* "ext/random123.pyx":195
  * 
  * 
- * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
- *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
+ *                bint vectorized=True):
+ *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_11uniform_pairs(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_11raw_blocks(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10uniform_pairs, "Uniform numbers in [0, 1) for counters (elements[k], draws[k]).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11uniform_pairs = {"uniform_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11uniform_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10uniform_pairs};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_11uniform_pairs(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_10raw_blocks, "The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of\n    each, drawn together as the kernels draw them (``vectorized=False``: the\n    path of processors without AVX2).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_11raw_blocks = {"raw_blocks", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_11raw_blocks, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_10raw_blocks};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_11raw_blocks(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  uint64_t __pyx_v_key;
+  __Pyx_memviewslice __pyx_v_lo = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_hi = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_v_vectorized;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[4] = {0,0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("raw_blocks (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_lo,&__pyx_mstate_global->__pyx_n_u_hi,&__pyx_mstate_global->__pyx_n_u_vectorized,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 195, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 195, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 195, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 195, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 195, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_blocks", 0) < (0)) __PYX_ERR(0, 195, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, i); __PYX_ERR(0, 195, __pyx_L3_error) }
+      }
+    } else {
+      switch (__pyx_nargs) {
+        case  4:
+        values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 195, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 195, __pyx_L3_error)
+        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 195, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 195, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+    }
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 195, __pyx_L3_error)
+    __pyx_v_lo = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_lo.memview)) __PYX_ERR(0, 195, __pyx_L3_error)
+    __pyx_v_hi = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_hi.memview)) __PYX_ERR(0, 195, __pyx_L3_error)
+    if (values[3]) {
+      __pyx_v_vectorized = __Pyx_PyObject_IsTrue(values[3]); if (unlikely((__pyx_v_vectorized == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 196, __pyx_L3_error)
+    } else {
+
+      /* "ext/random123.pyx":196
+ * 
+ * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
+ *                bint vectorized=True):             # <<<<<<<<<<<<<<
+ *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
+ *     each, drawn together as the kernels draw them (``vectorized=False``: the
+*/
+      __pyx_v_vectorized = ((int)((int)1));
+    }
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, __pyx_nargs); __PYX_ERR(0, 195, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lo, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_hi, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.raw_blocks", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10raw_blocks(__pyx_self, __pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_vectorized);
+
+  /* "ext/random123.pyx":195
+ * 
+ * 
+ * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
+ *                bint vectorized=True):
+ *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
+*/
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_lo, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_hi, 1);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_lo, __Pyx_memviewslice __pyx_v_hi, int __pyx_v_vectorized) {
+  Py_ssize_t __pyx_v_n;
+  PyObject *__pyx_v_out = NULL;
+  __Pyx_memviewslice __pyx_v_words = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  PyObject *__pyx_t_5 = NULL;
+  PyObject *__pyx_t_6 = NULL;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  Py_ssize_t __pyx_t_10;
+  Py_ssize_t __pyx_t_11;
+  Py_ssize_t __pyx_t_12;
+  Py_ssize_t __pyx_t_13;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("raw_blocks", 0);
+
+  /* "ext/random123.pyx":200
+ *     each, drawn together as the kernels draw them (``vectorized=False``: the
+ *     path of processors without AVX2)."""
+ *     cdef Py_ssize_t n = lo.shape[0]             # <<<<<<<<<<<<<<
+ *     if hi.shape[0] != n:
+ *         raise ValueError("lo and hi must have the same length")
+*/
+  __pyx_v_n = (__pyx_v_lo.shape[0]);
+
+  /* "ext/random123.pyx":201
+ *     path of processors without AVX2)."""
+ *     cdef Py_ssize_t n = lo.shape[0]
+ *     if hi.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("lo and hi must have the same length")
+ *     out = np.zeros((n, 4), dtype=np.uint32)
+*/
+  __pyx_t_1 = ((__pyx_v_hi.shape[0]) != __pyx_v_n);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/random123.pyx":202
+ *     cdef Py_ssize_t n = lo.shape[0]
+ *     if hi.shape[0] != n:
+ *         raise ValueError("lo and hi must have the same length")             # <<<<<<<<<<<<<<
+ *     out = np.zeros((n, 4), dtype=np.uint32)
+ *     cdef uint32_t[:, ::1] words = out
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_lo_and_hi_must_have_the_same_len};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 202, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 202, __pyx_L1_error)
+
+    /* "ext/random123.pyx":201
+ *     path of processors without AVX2)."""
+ *     cdef Py_ssize_t n = lo.shape[0]
+ *     if hi.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("lo and hi must have the same length")
+ *     out = np.zeros((n, 4), dtype=np.uint32)
+*/
+  }
+
+  /* "ext/random123.pyx":203
+ *     if hi.shape[0] != n:
+ *         raise ValueError("lo and hi must have the same length")
+ *     out = np.zeros((n, 4), dtype=np.uint32)             # <<<<<<<<<<<<<<
+ *     cdef uint32_t[:, ::1] words = out
+ *     if n:
+*/
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_6);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __Pyx_GIVEREF(__pyx_t_5);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 203, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_mstate_global->__pyx_int_4);
+  __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_4);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_mstate_global->__pyx_int_4) != (0)) __PYX_ERR(0, 203, __pyx_L1_error);
+  __pyx_t_5 = 0;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  #if CYTHON_VECTORCALL
+  #endif
+  __pyx_t_4 = 1;
+  #if CYTHON_UNPACK_METHODS
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_INCREF(__pyx__function);
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
+  }
+  #endif
+  {
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_7, __pyx_t_8};
+    #if CYTHON_VECTORCALL
+    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 203, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_5);
+    #else
+    {
+      PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
+      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 203, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_5);
+    }
+    #endif
+    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
+    #if CYTHON_VECTORCALL
+    #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+    __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 203, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
+  }
+  __pyx_v_out = __pyx_t_2;
+  __pyx_t_2 = 0;
+
+  /* "ext/random123.pyx":204
+ *         raise ValueError("lo and hi must have the same length")
+ *     out = np.zeros((n, 4), dtype=np.uint32)
+ *     cdef uint32_t[:, ::1] words = out             # <<<<<<<<<<<<<<
+ *     if n:
+ *         with nogil:
+*/
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_v_words = __pyx_t_9;
+  __pyx_t_9.memview = NULL;
+  __pyx_t_9.data = NULL;
+
+  /* "ext/random123.pyx":205
+ *     out = np.zeros((n, 4), dtype=np.uint32)
+ *     cdef uint32_t[:, ::1] words = out
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             if vectorized:
+*/
+  __pyx_t_1 = (__pyx_v_n != 0);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":206
+ *     cdef uint32_t[:, ::1] words = out
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             if vectorized:
+ *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/random123.pyx":207
+ *     if n:
+ *         with nogil:
+ *             if vectorized:             # <<<<<<<<<<<<<<
+ *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
+ *             else:
+*/
+          if (__pyx_v_vectorized) {
+
+            /* "ext/random123.pyx":208
+ *         with nogil:
+ *             if vectorized:
+ *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])             # <<<<<<<<<<<<<<
+ *             else:
+ *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])
+*/
+            __pyx_t_10 = 0;
+            __pyx_t_11 = 0;
+            __pyx_t_12 = 0;
+            __pyx_t_13 = 0;
+            distsim_philox_blocks(__pyx_v_key, (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_lo.data) + __pyx_t_10)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_hi.data) + __pyx_t_11)) )))), __pyx_v_n, (&(*((uint32_t *) ( /* dim=1 */ ((char *) (((uint32_t *) ( /* dim=0 */ (__pyx_v_words.data + __pyx_t_12 * __pyx_v_words.strides[0]) )) + __pyx_t_13)) )))));
+
+            /* "ext/random123.pyx":207
+ *     if n:
+ *         with nogil:
+ *             if vectorized:             # <<<<<<<<<<<<<<
+ *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
+ *             else:
+*/
+            goto __pyx_L8;
+          }
+
+          /* "ext/random123.pyx":210
+ *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
+ *             else:
+ *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])             # <<<<<<<<<<<<<<
+ *     return out
+ * 
+*/
+          /*else*/ {
+            __pyx_t_13 = 0;
+            __pyx_t_12 = 0;
+            __pyx_t_11 = 0;
+            __pyx_t_10 = 0;
+            distsim_philox_blocks_one_by_one(__pyx_v_key, (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_lo.data) + __pyx_t_13)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_hi.data) + __pyx_t_12)) )))), __pyx_v_n, (&(*((uint32_t *) ( /* dim=1 */ ((char *) (((uint32_t *) ( /* dim=0 */ (__pyx_v_words.data + __pyx_t_11 * __pyx_v_words.strides[0]) )) + __pyx_t_10)) )))));
+          }
+          __pyx_L8:;
+        }
+
+        /* "ext/random123.pyx":206
+ *     cdef uint32_t[:, ::1] words = out
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             if vectorized:
+ *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L7;
+          }
+          __pyx_L7:;
+        }
+    }
+
+    /* "ext/random123.pyx":205
+ *     out = np.zeros((n, 4), dtype=np.uint32)
+ *     cdef uint32_t[:, ::1] words = out
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             if vectorized:
+*/
+  }
+
+  /* "ext/random123.pyx":211
+ *             else:
+ *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])
+ *     return out             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  {
+    PyObject *__pyx_temp;
+    {
+      __pyx_temp = __pyx_r;
+      __Pyx_INCREF(__pyx_v_out);
+      __pyx_r = __pyx_v_out;
+    }
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  goto __pyx_L0;
+
+  /* "ext/random123.pyx":195
+ * 
+ * 
+ * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
+ *                bint vectorized=True):
+ *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_5);
+  __Pyx_XDECREF(__pyx_t_6);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
+  __Pyx_AddTraceback("distsim._ext.random123.raw_blocks", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+
+  __Pyx_XDECREF(__pyx_v_out);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_words, 1);
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/random123.pyx":214
+ * 
+ * 
+ * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
+ *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
+ *     cdef Py_ssize_t n = elements.shape[0]
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13uniform_pairs(PyObject *__pyx_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12uniform_pairs, "Uniform numbers in [0, 1) for counters (elements[k], draws[k]).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13uniform_pairs = {"uniform_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13uniform_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12uniform_pairs};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_13uniform_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -23041,46 +23471,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 164, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 214, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 164, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 214, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 164, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 214, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 164, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 214, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 164, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 214, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 164, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 214, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 164, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 214, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 164, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 214, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 164, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 214, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 164, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 214, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 214, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 214, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 164, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 214, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23093,7 +23523,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -23106,177 +23536,220 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_k;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
+  int __pyx_t_1;
   PyObject *__pyx_t_2 = NULL;
   PyObject *__pyx_t_3 = NULL;
-  PyObject *__pyx_t_4 = NULL;
+  size_t __pyx_t_4;
   PyObject *__pyx_t_5 = NULL;
   PyObject *__pyx_t_6 = NULL;
-  size_t __pyx_t_7;
-  __Pyx_memviewslice __pyx_t_8 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  Py_ssize_t __pyx_t_9;
+  PyObject *__pyx_t_7 = NULL;
+  PyObject *__pyx_t_8 = NULL;
+  __Pyx_memviewslice __pyx_t_9 = { 0, 0, { 0 }, { 0 }, { 0 } };
   Py_ssize_t __pyx_t_10;
   Py_ssize_t __pyx_t_11;
   Py_ssize_t __pyx_t_12;
-  Py_ssize_t __pyx_t_13;
-  Py_ssize_t __pyx_t_14;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform_pairs", 0);
 
-  /* "ext/random123.pyx":166
+  /* "ext/random123.pyx":216
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k             # <<<<<<<<<<<<<<
- *     out = np.empty(n, dtype=np.float64)
- *     cdef double[::1] values = out
+ *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
+ *     if draws.shape[0] != n:
+ *         raise ValueError("one draw index per element")
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":167
+  /* "ext/random123.pyx":217
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
+ *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one draw index per element")
+ *     out = np.empty(n, dtype=np.float64)
+*/
+  __pyx_t_1 = ((__pyx_v_draws.shape[0]) != __pyx_v_n);
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/random123.pyx":218
+ *     cdef Py_ssize_t n = elements.shape[0]
+ *     if draws.shape[0] != n:
+ *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
+ *     out = np.empty(n, dtype=np.float64)
+ *     cdef double[::1] values = out
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 218, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 218, __pyx_L1_error)
+
+    /* "ext/random123.pyx":217
+ *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
+ *     cdef Py_ssize_t n = elements.shape[0]
+ *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
+ *         raise ValueError("one draw index per element")
+ *     out = np.empty(n, dtype=np.float64)
+*/
+  }
+
+  /* "ext/random123.pyx":219
+ *     if draws.shape[0] != n:
+ *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
  *     cdef double[::1] values = out
- *     with nogil:
+ *     if n:
 */
-  __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 167, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_3 = NULL;
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 219, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 167, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 219, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 219, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_5);
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 219, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_7);
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 219, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_8);
+  __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
   #endif
-  __pyx_t_7 = 1;
+  __pyx_t_4 = 1;
   #if CYTHON_UNPACK_METHODS
-  if (unlikely(PyMethod_Check(__pyx_t_4))) {
-    __pyx_t_2 = PyMethod_GET_SELF(__pyx_t_4);
-    assert(__pyx_t_2);
-    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_4);
-    __Pyx_INCREF(__pyx_t_2);
+  if (unlikely(PyMethod_Check(__pyx_t_6))) {
+    __pyx_t_3 = PyMethod_GET_SELF(__pyx_t_6);
+    assert(__pyx_t_3);
+    PyObject* __pyx__function = PyMethod_GET_FUNCTION(__pyx_t_6);
+    __Pyx_INCREF(__pyx_t_3);
     __Pyx_INCREF(__pyx__function);
-    __Pyx_DECREF_SET(__pyx_t_4, __pyx__function);
-    __pyx_t_7 = 0;
+    __Pyx_DECREF_SET(__pyx_t_6, __pyx__function);
+    __pyx_t_4 = 0;
   }
   #endif
   {
-    PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
+    PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
-    __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 167, __pyx_L1_error)
-    __Pyx_INCREF(__pyx_t_5);
+    __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 219, __pyx_L1_error)
+    __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-      __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 167, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_5);
+      __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 219, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
-    __pyx_t_1 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_4, __pyx_callargs+__pyx_t_7, (2-__pyx_t_7) | (__pyx_t_7*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_5);
-    __Pyx_XDECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __pyx_t_2 = __Pyx_Object_VectorcallKwds((PyObject*)__pyx_t_6, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET), __pyx_t_7);
+    __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     #if CYTHON_VECTORCALL
     #endif
+    __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
+    __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 167, __pyx_L1_error)
-    __Pyx_GOTREF(__pyx_t_1);
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 219, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_2);
   }
-  __pyx_v_out = __pyx_t_1;
-  __pyx_t_1 = 0;
+  __pyx_v_out = __pyx_t_2;
+  __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":168
- *     cdef Py_ssize_t n = elements.shape[0], k
+  /* "ext/random123.pyx":220
+ *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for k in range(n):
+ *     if n:
+ *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 168, __pyx_L1_error)
-  __pyx_v_values = __pyx_t_8;
-  __pyx_t_8.memview = NULL;
-  __pyx_t_8.data = NULL;
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 220, __pyx_L1_error)
+  __pyx_v_values = __pyx_t_9;
+  __pyx_t_9.memview = NULL;
+  __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":169
+  /* "ext/random123.pyx":221
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
 */
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
+  __pyx_t_1 = (__pyx_v_n != 0);
 
-        /* "ext/random123.pyx":170
+  if (__pyx_t_1) {
+
+
+    /* "ext/random123.pyx":222
  *     cdef double[::1] values = out
- *     with nogil:
- *         for k in range(n):             # <<<<<<<<<<<<<<
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out
 */
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
 
-        __pyx_t_9 = __pyx_v_n;
-        __pyx_t_10 = __pyx_t_9;
-
-        for (__pyx_t_11 = 0; __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-          __pyx_v_k = __pyx_t_11;
-
-          /* "ext/random123.pyx":171
- *     with nogil:
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])             # <<<<<<<<<<<<<<
+          /* "ext/random123.pyx":223
+ *     if n:
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
  *     return out
  * 
 */
-          __pyx_t_12 = __pyx_v_k;
-          __pyx_t_13 = __pyx_v_k;
-          __pyx_t_14 = __pyx_v_k;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_14)) )) = __pyx_f_6philox_philox_uniform(__pyx_v_key, ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_12)) )))), ((uint64_t)(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_13)) )))));
+          __pyx_t_10 = 0;
+          __pyx_t_11 = 0;
+          __pyx_t_12 = 0;
+          __pyx_f_7distsim_4_ext_9random123__fill_uniforms(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-      }
+        /* "ext/random123.pyx":222
+ *     cdef double[::1] values = out
+ *     if n:
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
+ *     return out
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L7;
+          }
+          __pyx_L7:;
+        }
+    }
 
-      /* "ext/random123.pyx":169
+    /* "ext/random123.pyx":221
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
- *     with nogil:             # <<<<<<<<<<<<<<
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
+ *     if n:             # <<<<<<<<<<<<<<
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
 */
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L5;
-        }
-        __pyx_L5:;
-      }
   }
 
-  /* "ext/random123.pyx":172
- *         for k in range(n):
- *             values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
+  /* "ext/random123.pyx":224
+ *         with nogil:
+ *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
  * 
  * 
@@ -23292,27 +23765,26 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSE
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":164
+  /* "ext/random123.pyx":214
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
 
   /* function exit code */
   __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_1);
   __Pyx_XDECREF(__pyx_t_2);
   __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_XDECREF(__pyx_t_4);
   __Pyx_XDECREF(__pyx_t_5);
   __Pyx_XDECREF(__pyx_t_6);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_8, 1);
+  __Pyx_XDECREF(__pyx_t_7);
+  __Pyx_XDECREF(__pyx_t_8);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_9, 1);
   __Pyx_AddTraceback("distsim._ext.random123.uniform_pairs", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __pyx_r = NULL;
   __pyx_L0:;
-
 
   __Pyx_XDECREF(__pyx_v_out);
   __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
@@ -23321,7 +23793,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":175
+/* "ext/random123.pyx":227
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23330,16 +23802,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10uniform_pairs(CYTHON_UNUSE
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13normal_pairs(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_15normal_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_12normal_pairs, "Standard normal numbers for counters (elements[k], draws[k]).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_13normal_pairs = {"normal_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_13normal_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_12normal_pairs};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_13normal_pairs(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_14normal_pairs, "Standard normal numbers for counters (elements[k], draws[k]).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_15normal_pairs = {"normal_pairs", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_15normal_pairs, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_14normal_pairs};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_15normal_pairs(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -23371,46 +23843,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 175, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 227, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 175, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 175, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 175, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 175, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 227, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 175, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 227, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 175, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 227, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 175, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 227, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 175, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 227, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 175, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 175, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 227, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 227, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 175, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 227, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23423,7 +23895,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_12normal_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_14normal_pairs(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draws);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -23436,7 +23908,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, __Pyx_memviewslice __pyx_v_draws) {
   Py_ssize_t __pyx_v_n;
   PyObject *__pyx_v_out = NULL;
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
@@ -23459,7 +23931,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_pairs", 0);
 
-  /* "ext/random123.pyx":177
+  /* "ext/random123.pyx":229
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -23468,7 +23940,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":178
+  /* "ext/random123.pyx":230
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23480,7 +23952,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":179
+    /* "ext/random123.pyx":231
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
@@ -23493,14 +23965,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 179, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 231, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 179, __pyx_L1_error)
+    __PYX_ERR(0, 231, __pyx_L1_error)
 
-    /* "ext/random123.pyx":178
+    /* "ext/random123.pyx":230
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23509,7 +23981,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":180
+  /* "ext/random123.pyx":232
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23517,16 +23989,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 180, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 232, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -23547,13 +24019,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 232, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 180, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 232, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -23565,25 +24037,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 180, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 232, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":181
+  /* "ext/random123.pyx":233
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 181, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 233, __pyx_L1_error)
   __pyx_v_values = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":182
+  /* "ext/random123.pyx":234
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23595,7 +24067,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":183
+    /* "ext/random123.pyx":235
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23608,7 +24080,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":184
+          /* "ext/random123.pyx":236
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
@@ -23621,7 +24093,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-        /* "ext/random123.pyx":183
+        /* "ext/random123.pyx":235
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23638,7 +24110,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
         }
     }
 
-    /* "ext/random123.pyx":182
+    /* "ext/random123.pyx":234
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23647,7 +24119,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":185
+  /* "ext/random123.pyx":237
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -23665,7 +24137,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":175
+  /* "ext/random123.pyx":227
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23693,7 +24165,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12normal_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":209
+/* "ext/random123.pyx":261
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -23738,7 +24210,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":212
+  /* "ext/random123.pyx":264
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -23749,7 +24221,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":215
+  /* "ext/random123.pyx":267
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -23758,7 +24230,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":216
+  /* "ext/random123.pyx":268
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -23767,7 +24239,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":217
+  /* "ext/random123.pyx":269
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -23776,7 +24248,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":218
+  /* "ext/random123.pyx":270
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -23785,7 +24257,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":219
+  /* "ext/random123.pyx":271
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -23794,7 +24266,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":220
+  /* "ext/random123.pyx":272
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -23803,7 +24275,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":221
+  /* "ext/random123.pyx":273
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23812,7 +24284,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":222
+    /* "ext/random123.pyx":274
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -23829,7 +24301,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":221
+    /* "ext/random123.pyx":273
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -23838,7 +24310,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":224
+  /* "ext/random123.pyx":276
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -23862,7 +24334,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":225
+  /* "ext/random123.pyx":277
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23870,16 +24342,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 225, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 225, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 225, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 225, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 225, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 277, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -23900,13 +24372,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 225, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 277, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 225, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 277, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -23918,25 +24390,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 225, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 277, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":226
+  /* "ext/random123.pyx":278
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 226, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 278, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":227
+  /* "ext/random123.pyx":279
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -23945,7 +24417,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":228
+  /* "ext/random123.pyx":280
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -23954,7 +24426,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":229
+  /* "ext/random123.pyx":281
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -23964,7 +24436,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":230
+  /* "ext/random123.pyx":282
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -23978,7 +24450,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":231
+    /* "ext/random123.pyx":283
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -23987,7 +24459,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":232
+    /* "ext/random123.pyx":284
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -23996,7 +24468,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":233
+    /* "ext/random123.pyx":285
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
@@ -24008,7 +24480,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
 
 
-  /* "ext/random123.pyx":234
+  /* "ext/random123.pyx":286
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
@@ -24018,7 +24490,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":237
+  /* "ext/random123.pyx":289
  *     cdef uint32_t top
  *     cdef int64_t first_count, last_count
  *     for top in range(256):             # <<<<<<<<<<<<<<
@@ -24028,7 +24500,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_17 = 0; __pyx_t_17 < 0x100; __pyx_t_17+=1) {
     __pyx_v_top = __pyx_t_17;
 
-    /* "ext/random123.pyx":239
+    /* "ext/random123.pyx":291
  *     for top in range(256):
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_count = binomial_search(top << 24, table)             # <<<<<<<<<<<<<<
@@ -24037,7 +24509,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_first_count = __pyx_f_7distsim_4_ext_9random123_binomial_search((__pyx_v_top << 24), __pyx_v_table);
 
-    /* "ext/random123.pyx":240
+    /* "ext/random123.pyx":292
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_count = binomial_search(top << 24, table)
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)             # <<<<<<<<<<<<<<
@@ -24046,7 +24518,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_last_count = __pyx_f_7distsim_4_ext_9random123_binomial_search(((__pyx_v_top << 24) | 0xFFFFFF), __pyx_v_table);
 
-    /* "ext/random123.pyx":241
+    /* "ext/random123.pyx":293
  *         first_count = binomial_search(top << 24, table)
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1             # <<<<<<<<<<<<<<
@@ -24067,7 +24539,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 
   }
 
-  /* "ext/random123.pyx":242
+  /* "ext/random123.pyx":294
  *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array             # <<<<<<<<<<<<<<
@@ -24085,7 +24557,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":209
+  /* "ext/random123.pyx":261
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24121,7 +24593,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":245
+/* "ext/random123.pyx":297
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -24138,7 +24610,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   PY_LONG_LONG __pyx_t_3;
   int __pyx_t_4;
 
-  /* "ext/random123.pyx":249
+  /* "ext/random123.pyx":301
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24150,7 +24622,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":250
+    /* "ext/random123.pyx":302
  *     cdef uint64_t block
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
@@ -24159,7 +24631,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":251
+    /* "ext/random123.pyx":303
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
@@ -24190,7 +24662,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":249
+    /* "ext/random123.pyx":301
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24199,7 +24671,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":254
+  /* "ext/random123.pyx":306
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -24208,7 +24680,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":255
+  /* "ext/random123.pyx":307
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -24220,7 +24692,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":256
+    /* "ext/random123.pyx":308
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
@@ -24229,7 +24701,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":257
+    /* "ext/random123.pyx":309
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
@@ -24238,7 +24710,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":255
+    /* "ext/random123.pyx":307
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -24247,7 +24719,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":258
+  /* "ext/random123.pyx":310
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
  *     return binomial_inversion(cache.words[element & 3], table)             # <<<<<<<<<<<<<<
@@ -24260,7 +24732,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":245
+  /* "ext/random123.pyx":297
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -24275,7 +24747,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":261
+/* "ext/random123.pyx":313
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24289,7 +24761,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   int64_t __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/random123.pyx":263
+  /* "ext/random123.pyx":315
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     cdef int32_t count = table.count_by_top_bits[bits >> 24]             # <<<<<<<<<<<<<<
@@ -24298,7 +24770,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
 */
   __pyx_v_count = (__pyx_v_table->count_by_top_bits[(__pyx_v_bits >> 24)]);
 
-  /* "ext/random123.pyx":264
+  /* "ext/random123.pyx":316
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
  *     return count if count >= 0 else binomial_search(bits, table)             # <<<<<<<<<<<<<<
@@ -24320,7 +24792,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":261
+  /* "ext/random123.pyx":313
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24334,7 +24806,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":267
+/* "ext/random123.pyx":319
  * 
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24349,7 +24821,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   int __pyx_t_1;
   int __pyx_t_2;
 
-  /* "ext/random123.pyx":268
+  /* "ext/random123.pyx":320
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
@@ -24358,7 +24830,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 */
   __pyx_v_u = ((__pyx_v_bits + 0.5) * (1.0 / 4294967296.0));
 
-  /* "ext/random123.pyx":269
+  /* "ext/random123.pyx":321
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
  *     cdef long long x = 0             # <<<<<<<<<<<<<<
@@ -24367,7 +24839,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 */
   __pyx_v_x = 0;
 
-  /* "ext/random123.pyx":270
+  /* "ext/random123.pyx":322
  *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
  *     cdef long long x = 0
  *     while x < table.size - 1 and u > table.cdf[x]:             # <<<<<<<<<<<<<<
@@ -24394,7 +24866,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":271
+    /* "ext/random123.pyx":323
  *     cdef long long x = 0
  *     while x < table.size - 1 and u > table.cdf[x]:
  *         x += 1             # <<<<<<<<<<<<<<
@@ -24404,7 +24876,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
     __pyx_v_x = (__pyx_v_x + 1);
   }
 
-  /* "ext/random123.pyx":272
+  /* "ext/random123.pyx":324
  *     while x < table.size - 1 and u > table.cdf[x]:
  *         x += 1
  *     return x             # <<<<<<<<<<<<<<
@@ -24417,7 +24889,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":267
+  /* "ext/random123.pyx":319
  * 
  * 
  * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24432,7 +24904,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(u
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":288
+/* "ext/random123.pyx":340
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24479,39 +24951,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 288, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 340, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 288, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 288, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 288, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 340, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 288, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 340, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 288, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 340, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 288, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 340, __pyx_L3_error)
     }
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 288, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 288, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 340, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 288, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 340, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24547,7 +25019,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":289
+  /* "ext/random123.pyx":341
  * 
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p             # <<<<<<<<<<<<<<
@@ -24561,7 +25033,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   __pyx_v_self->n = __pyx_t_1;
   __pyx_v_self->p = __pyx_t_2;
 
-  /* "ext/random123.pyx":290
+  /* "ext/random123.pyx":342
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -24589,21 +25061,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   if (__pyx_t_3) {
 
 
-    /* "ext/random123.pyx":291
+    /* "ext/random123.pyx":343
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)             # <<<<<<<<<<<<<<
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
 */
-    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 291, __pyx_L1_error)
+    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 343, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_5);
     __Pyx_GOTREF(__pyx_v_self->cdf_keeper);
     __Pyx_DECREF_SET(__pyx_v_self->cdf_keeper, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "ext/random123.pyx":290
+    /* "ext/random123.pyx":342
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -24612,7 +25084,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
 */
   }
 
-  /* "ext/random123.pyx":288
+  /* "ext/random123.pyx":340
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24633,7 +25105,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":293
+/* "ext/random123.pyx":345
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -24683,46 +25155,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 293, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 345, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 293, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 345, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 293, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 345, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 293, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 345, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 293, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 345, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 293, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 345, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 293, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 345, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 293, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 345, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 293, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 345, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 293, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 293, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 293, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 345, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 293, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 345, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24775,7 +25247,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts", 0);
 
-  /* "ext/random123.pyx":295
+  /* "ext/random123.pyx":347
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -24784,7 +25256,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":296
+  /* "ext/random123.pyx":348
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -24792,16 +25264,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
  *         cdef BlockCache cache
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 296, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -24822,13 +25294,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 296, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 348, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -24840,25 +25312,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 296, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 348, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":297
+  /* "ext/random123.pyx":349
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)
  *         cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 349, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":299
+  /* "ext/random123.pyx":351
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -24884,7 +25356,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":300
+    /* "ext/random123.pyx":352
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out             # <<<<<<<<<<<<<<
@@ -24902,7 +25374,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":299
+    /* "ext/random123.pyx":351
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -24911,7 +25383,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":301
+  /* "ext/random123.pyx":353
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24923,19 +25395,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":302
+    /* "ext/random123.pyx":354
  *             return out
  *         if self.p >= 1.0:
  *             out[:] = self.n             # <<<<<<<<<<<<<<
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 302, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 354, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 302, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 354, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":303
+    /* "ext/random123.pyx":355
  *         if self.p >= 1.0:
  *             out[:] = self.n
  *             return out             # <<<<<<<<<<<<<<
@@ -24953,7 +25425,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":301
+    /* "ext/random123.pyx":353
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -24962,7 +25434,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":304
+  /* "ext/random123.pyx":356
  *             out[:] = self.n
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -24971,7 +25443,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":305
+  /* "ext/random123.pyx":357
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24984,7 +25456,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":306
+        /* "ext/random123.pyx":358
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -24998,7 +25470,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":307
+          /* "ext/random123.pyx":359
  *         with nogil:
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -25012,7 +25484,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 
       }
 
-      /* "ext/random123.pyx":305
+      /* "ext/random123.pyx":357
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25029,7 +25501,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       }
   }
 
-  /* "ext/random123.pyx":308
+  /* "ext/random123.pyx":360
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
  *         return out             # <<<<<<<<<<<<<<
@@ -25047,7 +25519,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":293
+  /* "ext/random123.pyx":345
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -25077,7 +25549,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":310
+/* "ext/random123.pyx":362
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25130,76 +25602,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 310, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 362, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 310, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 362, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 310, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 362, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 362, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 362, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 362, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 362, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 310, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 362, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 310, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 311, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 362, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 362, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 362, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 362, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 363, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 311, __pyx_L3_error)
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 363, __pyx_L3_error)
     } else {
       __pyx_v_stride = ((int64_t)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 310, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 362, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25234,7 +25706,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   Py_ssize_t __pyx_t_2;
   __Pyx_RefNannySetupContext("add_to", 0);
 
-  /* "ext/random123.pyx":315
+  /* "ext/random123.pyx":367
  *         stride*k``: the counts of `counts` for a rank's share of elements,
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25246,7 +25718,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":316
+    /* "ext/random123.pyx":368
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:
  *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],             # <<<<<<<<<<<<<<
@@ -25255,7 +25727,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
     __pyx_t_2 = 0;
 
-    /* "ext/random123.pyx":317
+    /* "ext/random123.pyx":369
  *         if values.shape[0]:
  *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],
  *                         values.shape[0])             # <<<<<<<<<<<<<<
@@ -25264,7 +25736,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
     __pyx_f_7distsim_4_ext_9random123__add_counts(__pyx_v_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_draw, __pyx_v_weight, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_2)) )))), (__pyx_v_values.shape[0]));
 
-    /* "ext/random123.pyx":315
+    /* "ext/random123.pyx":367
  *         stride*k``: the counts of `counts` for a rank's share of elements,
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25273,7 +25745,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   }
 
-  /* "ext/random123.pyx":310
+  /* "ext/random123.pyx":362
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25288,7 +25760,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":319
+/* "ext/random123.pyx":371
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
@@ -25340,69 +25812,69 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 319, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 371, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 319, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 371, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 319, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 371, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 371, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 371, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 371, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 371, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 319, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 371, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 319, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 319, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 319, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 319, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 371, __pyx_L3_error)
     if (values[4]) {
-      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L3_error)
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 372, __pyx_L3_error)
     } else {
       __pyx_v_stride = ((int64_t)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 319, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 371, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25445,7 +25917,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("adder", 0);
 
-  /* "ext/random123.pyx":323
+  /* "ext/random123.pyx":375
  *         """`add_to` at every step (draw = the step) as an operation of the
  *         compiled step loop (the PoissonInput's events)."""
  *         return _AddCounts(self, key, first_element, stride, weight, values)             # <<<<<<<<<<<<<<
@@ -25453,15 +25925,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
  * 
 */
   __pyx_t_2 = NULL;
-  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 323, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __pyx_t_8 = 1;
   {
@@ -25473,7 +25945,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 323, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 375, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_1);
   }
   {
@@ -25487,7 +25959,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":319
+  /* "ext/random123.pyx":371
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
@@ -25716,7 +26188,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":326
+/* "ext/random123.pyx":378
  * 
  * 
  * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
@@ -25727,9 +26199,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate
 static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *__pyx_v_self, uint64_t __pyx_v_key, int64_t __pyx_v_first_element, int64_t __pyx_v_stride, uint64_t __pyx_v_draw, double __pyx_v_weight, double *__pyx_v_values, Py_ssize_t __pyx_v_count) {
   Py_ssize_t __pyx_v_k;
   struct __pyx_t_7distsim_4_ext_9random123_BlockCache __pyx_v_cache;
-  uint64_t __pyx_v_element;
-  uint32_t __pyx_v_words[4];
-  uint32_t __pyx_v_more_words[4];
   int __pyx_t_1;
   int __pyx_t_2;
   Py_ssize_t __pyx_t_3;
@@ -25737,18 +26206,9 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/random123.pyx":331
+  /* "ext/random123.pyx":383
  *     cdef Py_ssize_t k
  *     cdef BlockCache cache
- *     cdef uint64_t element = <uint64_t>first_element             # <<<<<<<<<<<<<<
- *     cdef uint32_t words[4]
- *     cdef uint32_t more_words[4]
-*/
-  __pyx_v_element = ((uint64_t)__pyx_v_first_element);
-
-  /* "ext/random123.pyx":334
- *     cdef uint32_t words[4]
- *     cdef uint32_t more_words[4]
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
  *         return
  *     if self.p >= 1.0:
@@ -25782,8 +26242,8 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":335
- *     cdef uint32_t more_words[4]
+    /* "ext/random123.pyx":384
+ *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return             # <<<<<<<<<<<<<<
  *     if self.p >= 1.0:
@@ -25793,16 +26253,16 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":334
- *     cdef uint32_t words[4]
- *     cdef uint32_t more_words[4]
+    /* "ext/random123.pyx":383
+ *     cdef Py_ssize_t k
+ *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
  *         return
  *     if self.p >= 1.0:
 */
   }
 
-  /* "ext/random123.pyx":336
+  /* "ext/random123.pyx":385
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25814,7 +26274,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":337
+    /* "ext/random123.pyx":386
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25827,7 +26287,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":338
+          /* "ext/random123.pyx":387
  *     if self.p >= 1.0:
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -25841,12 +26301,12 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":339
+            /* "ext/random123.pyx":388
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * self.n             # <<<<<<<<<<<<<<
  *         return
- *     cache.block = 0xFFFFFFFFFFFFFFFF
+ *     if self.table.normal_approx:
 */
 
             __pyx_t_6 = __pyx_v_k;
@@ -25855,7 +26315,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
         }
 
-        /* "ext/random123.pyx":337
+        /* "ext/random123.pyx":386
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25872,18 +26332,18 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         }
     }
 
-    /* "ext/random123.pyx":340
+    /* "ext/random123.pyx":389
  *             for k in range(count):
  *                 values[k] += weight * self.n
  *         return             # <<<<<<<<<<<<<<
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:
+ *     if self.table.normal_approx:
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
 */
     {
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":336
+    /* "ext/random123.pyx":385
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25892,21 +26352,116 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":341
+  /* "ext/random123.pyx":390
  *                 values[k] += weight * self.n
  *         return
- *     cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
- *     with nogil:
- *         if stride != 1:  # every stride-th element: one at a time
+ *     if self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
 */
-  __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
+  if (__pyx_v_self->table.normal_approx) {
 
-  /* "ext/random123.pyx":342
+    /* "ext/random123.pyx":391
  *         return
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:             # <<<<<<<<<<<<<<
- *         if stride != 1:  # every stride-th element: one at a time
+ *     if self.table.normal_approx:
+ *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
+ *         with nogil:
  *             for k in range(count):
+*/
+    __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
+
+    /* "ext/random123.pyx":392
+ *     if self.table.normal_approx:
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(
+*/
+    {
+        PyThreadState * _save;
+        _save = PyEval_SaveThread();
+        __Pyx_FastGIL_Remember();
+        /*try:*/ {
+
+          /* "ext/random123.pyx":393
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+ *             for k in range(count):             # <<<<<<<<<<<<<<
+ *                 values[k] += weight * binomial_draw(
+ *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
+*/
+
+          __pyx_t_3 = __pyx_v_count;
+          __pyx_t_4 = __pyx_t_3;
+
+          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+            __pyx_v_k = __pyx_t_5;
+
+            /* "ext/random123.pyx":394
+ *         with nogil:
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(             # <<<<<<<<<<<<<<
+ *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
+ *         return
+*/
+
+            __pyx_t_6 = __pyx_v_k;
+
+            /* "ext/random123.pyx":395
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(
+ *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)             # <<<<<<<<<<<<<<
+ *         return
+ *     with nogil:
+*/
+            (__pyx_v_values[__pyx_t_6]) = ((__pyx_v_values[__pyx_t_6]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, ((uint64_t)(__pyx_v_first_element + (__pyx_v_stride * __pyx_v_k))), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache))));
+          }
+
+        }
+
+        /* "ext/random123.pyx":392
+ *     if self.table.normal_approx:
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:             # <<<<<<<<<<<<<<
+ *             for k in range(count):
+ *                 values[k] += weight * binomial_draw(
+*/
+        /*finally:*/ {
+          /*normal exit:*/{
+            __Pyx_FastGIL_Forget();
+            PyEval_RestoreThread(_save);
+            goto __pyx_L16;
+          }
+          __pyx_L16:;
+        }
+    }
+
+    /* "ext/random123.pyx":396
+ *                 values[k] += weight * binomial_draw(
+ *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
+ *         return             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,
+*/
+    {
+    }
+    goto __pyx_L0;
+
+    /* "ext/random123.pyx":390
+ *                 values[k] += weight * self.n
+ *         return
+ *     if self.table.normal_approx:             # <<<<<<<<<<<<<<
+ *         cache.block = 0xFFFFFFFFFFFFFFFF
+ *         with nogil:
+*/
+  }
+
+  /* "ext/random123.pyx":397
+ *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
+ *         return
+ *     with nogil:             # <<<<<<<<<<<<<<
+ *         _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,
+ *                         weight, values, count)
 */
   {
       PyThreadState * _save;
@@ -25914,449 +26469,34 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":343
- *     cache.block = 0xFFFFFFFFFFFFFFFF
+        /* "ext/random123.pyx":398
+ *         return
  *     with nogil:
- *         if stride != 1:  # every stride-th element: one at a time             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
-*/
-        __pyx_t_1 = (__pyx_v_stride != 1);
-
-        if (__pyx_t_1) {
-
-
-          /* "ext/random123.pyx":344
- *     with nogil:
- *         if stride != 1:  # every stride-th element: one at a time
- *             for k in range(count):             # <<<<<<<<<<<<<<
- *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
- *                                                     &self.table, &cache)
-*/
-
-          __pyx_t_3 = __pyx_v_count;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_k = __pyx_t_5;
-
-            /* "ext/random123.pyx":345
- *         if stride != 1:  # every stride-th element: one at a time
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,             # <<<<<<<<<<<<<<
- *                                                     &self.table, &cache)
- *             return
-*/
-
-            __pyx_t_6 = __pyx_v_k;
-
-            /* "ext/random123.pyx":346
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
- *                                                     &self.table, &cache)             # <<<<<<<<<<<<<<
- *             return
- *         if self.table.normal_approx:
-*/
-            (__pyx_v_values[__pyx_t_6]) = ((__pyx_v_values[__pyx_t_6]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + ((uint64_t)(__pyx_v_stride * __pyx_v_k))), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache))));
-          }
-
-
-          /* "ext/random123.pyx":347
- *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
- *                                                     &self.table, &cache)
- *             return             # <<<<<<<<<<<<<<
- *         if self.table.normal_approx:
- *             for k in range(count):
-*/
-          {
-          }
-          goto __pyx_L13_return;
-
-          /* "ext/random123.pyx":343
- *     cache.block = 0xFFFFFFFFFFFFFFFF
- *     with nogil:
- *         if stride != 1:  # every stride-th element: one at a time             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
-*/
-        }
-
-        /* "ext/random123.pyx":348
- *                                                     &self.table, &cache)
- *             return
- *         if self.table.normal_approx:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
-*/
-        if (__pyx_v_self->table.normal_approx) {
-
-          /* "ext/random123.pyx":349
- *             return
- *         if self.table.normal_approx:
- *             for k in range(count):             # <<<<<<<<<<<<<<
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
- *                                                     &cache)
-*/
-
-          __pyx_t_3 = __pyx_v_count;
-          __pyx_t_4 = __pyx_t_3;
-
-          for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
-            __pyx_v_k = __pyx_t_5;
-
-            /* "ext/random123.pyx":350
- *         if self.table.normal_approx:
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,             # <<<<<<<<<<<<<<
- *                                                     &cache)
- *         # Block by block: the same numbers as binomial_draw, without a
-*/
-
-            __pyx_t_6 = __pyx_v_k;
-
-            /* "ext/random123.pyx":351
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
- *                                                     &cache)             # <<<<<<<<<<<<<<
- *         # Block by block: the same numbers as binomial_draw, without a
- *         # check per element.
-*/
-            (__pyx_v_values[__pyx_t_6]) = ((__pyx_v_values[__pyx_t_6]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_draw(__pyx_v_key, (__pyx_v_element + __pyx_v_k), __pyx_v_draw, (&__pyx_v_self->table), (&__pyx_v_cache))));
-          }
-
-
-          /* "ext/random123.pyx":348
- *                                                     &self.table, &cache)
- *             return
- *         if self.table.normal_approx:             # <<<<<<<<<<<<<<
- *             for k in range(count):
- *                 values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
-*/
-        }
-
-        /* "ext/random123.pyx":354
- *         # Block by block: the same numbers as binomial_draw, without a
- *         # check per element.
- *         k = 0             # <<<<<<<<<<<<<<
- *         while k < count and not self.table.normal_approx:
- *             if element & 3 == 0 and k + 8 <= count:
-*/
-        __pyx_v_k = 0;
-
-        /* "ext/random123.pyx":355
- *         # check per element.
- *         k = 0
- *         while k < count and not self.table.normal_approx:             # <<<<<<<<<<<<<<
- *             if element & 3 == 0 and k + 8 <= count:
- *                 # Two independent blocks: their rounds interleave.
-*/
-        while (1) {
-          __pyx_t_2 = (__pyx_v_k < __pyx_v_count);
-
-          if (__pyx_t_2) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_2;
-
-            goto __pyx_L24_bool_binop_done;
-          }
-          __pyx_t_2 = (!__pyx_v_self->table.normal_approx);
-
-
-          __pyx_t_1 = __pyx_t_2;
-
-          __pyx_L24_bool_binop_done:;
-
-          if (!__pyx_t_1) break;
-
-          /* "ext/random123.pyx":356
- *         k = 0
- *         while k < count and not self.table.normal_approx:
- *             if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
- *                 # Two independent blocks: their rounds interleave.
- *                 philox4x32_10(key, element >> 2, draw, words)
-*/
-          __pyx_t_2 = ((__pyx_v_element & 3) == 0);
-
-          if (__pyx_t_2) {
-
-          } else {
-
-            __pyx_t_1 = __pyx_t_2;
-
-            goto __pyx_L27_bool_binop_done;
-          }
-          __pyx_t_2 = ((__pyx_v_k + 8) <= __pyx_v_count);
-
-
-          __pyx_t_1 = __pyx_t_2;
-
-          __pyx_L27_bool_binop_done:;
-          if (__pyx_t_1) {
-
-
-            /* "ext/random123.pyx":358
- *             if element & 3 == 0 and k + 8 <= count:
- *                 # Two independent blocks: their rounds interleave.
- *                 philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
- *                 values[k] += weight * binomial_inversion(words[0], &self.table)
-*/
-            __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
-
-            /* "ext/random123.pyx":359
- *                 # Two independent blocks: their rounds interleave.
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)             # <<<<<<<<<<<<<<
- *                 values[k] += weight * binomial_inversion(words[0], &self.table)
- *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-*/
-            __pyx_f_6philox_philox4x32_10(__pyx_v_key, ((__pyx_v_element >> 2) + 1), __pyx_v_draw, __pyx_v_more_words);
-
-            /* "ext/random123.pyx":360
- *                 philox4x32_10(key, element >> 2, draw, words)
- *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
- *                 values[k] += weight * binomial_inversion(words[0], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
-*/
-
-            __pyx_t_3 = __pyx_v_k;
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[0]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":361
- *                 philox4x32_10(key, (element >> 2) + 1, draw, more_words)
- *                 values[k] += weight * binomial_inversion(words[0], &self.table)
- *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 1);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[1]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":362
- *                 values[k] += weight * binomial_inversion(words[0], &self.table)
- *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 2);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[2]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":363
- *                 values[k + 1] += weight * binomial_inversion(words[1], &self.table)
- *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
- *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 3);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[3]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":364
- *                 values[k + 2] += weight * binomial_inversion(words[2], &self.table)
- *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
- *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 4);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[0]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":365
- *                 values[k + 3] += weight * binomial_inversion(words[3], &self.table)
- *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
- *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
- *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 5);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[1]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":366
- *                 values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
- *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
- *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)             # <<<<<<<<<<<<<<
- *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
- *                 k += 8
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 6);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[2]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":367
- *                 values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
- *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
- *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)             # <<<<<<<<<<<<<<
- *                 k += 8
- *                 element += 8
-*/
-
-            __pyx_t_3 = (__pyx_v_k + 7);
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_more_words[3]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":368
- *                 values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
- *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
- *                 k += 8             # <<<<<<<<<<<<<<
- *                 element += 8
- *                 continue
-*/
-            __pyx_v_k = (__pyx_v_k + 8);
-
-            /* "ext/random123.pyx":369
- *                 values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
- *                 k += 8
- *                 element += 8             # <<<<<<<<<<<<<<
- *                 continue
- *             # The first and last few elements, one block at a time.
-*/
-            __pyx_v_element = (__pyx_v_element + 8);
-
-            /* "ext/random123.pyx":370
- *                 k += 8
- *                 element += 8
- *                 continue             # <<<<<<<<<<<<<<
- *             # The first and last few elements, one block at a time.
- *             philox4x32_10(key, element >> 2, draw, words)
-*/
-            goto __pyx_L22_continue;
-
-            /* "ext/random123.pyx":356
- *         k = 0
- *         while k < count and not self.table.normal_approx:
- *             if element & 3 == 0 and k + 8 <= count:             # <<<<<<<<<<<<<<
- *                 # Two independent blocks: their rounds interleave.
- *                 philox4x32_10(key, element >> 2, draw, words)
-*/
-          }
-
-          /* "ext/random123.pyx":372
- *                 continue
- *             # The first and last few elements, one block at a time.
- *             philox4x32_10(key, element >> 2, draw, words)             # <<<<<<<<<<<<<<
- *             while True:
- *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
-*/
-          __pyx_f_6philox_philox4x32_10(__pyx_v_key, (__pyx_v_element >> 2), __pyx_v_draw, __pyx_v_words);
-
-          /* "ext/random123.pyx":373
- *             # The first and last few elements, one block at a time.
- *             philox4x32_10(key, element >> 2, draw, words)
- *             while True:             # <<<<<<<<<<<<<<
- *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
- *                 k += 1
-*/
-          while (1) {
-
-            /* "ext/random123.pyx":374
- *             philox4x32_10(key, element >> 2, draw, words)
- *             while True:
- *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)             # <<<<<<<<<<<<<<
- *                 k += 1
- *                 element += 1
-*/
-
-            __pyx_t_3 = __pyx_v_k;
-            (__pyx_v_values[__pyx_t_3]) = ((__pyx_v_values[__pyx_t_3]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[(__pyx_v_element & 3)]), (&__pyx_v_self->table))));
-
-            /* "ext/random123.pyx":375
- *             while True:
- *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
- *                 k += 1             # <<<<<<<<<<<<<<
- *                 element += 1
- *                 if k == count or element & 3 == 0:
-*/
-            __pyx_v_k = (__pyx_v_k + 1);
-
-            /* "ext/random123.pyx":376
- *                 values[k] += weight * binomial_inversion(words[element & 3], &self.table)
- *                 k += 1
- *                 element += 1             # <<<<<<<<<<<<<<
- *                 if k == count or element & 3 == 0:
- *                     break
-*/
-            __pyx_v_element = (__pyx_v_element + 1);
-
-            /* "ext/random123.pyx":377
- *                 k += 1
- *                 element += 1
- *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
- *                     break
+ *         _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,             # <<<<<<<<<<<<<<
+ *                         weight, values, count)
  * 
 */
-            __pyx_t_2 = (__pyx_v_k == __pyx_v_count);
-
-            if (!__pyx_t_2) {
-
-            } else {
-
-              __pyx_t_1 = __pyx_t_2;
-
-              goto __pyx_L32_bool_binop_done;
-            }
-            __pyx_t_2 = ((__pyx_v_element & 3) == 0);
-
-
-            __pyx_t_1 = __pyx_t_2;
-
-            __pyx_L32_bool_binop_done:;
-            if (__pyx_t_1) {
-
-
-              /* "ext/random123.pyx":378
- *                 element += 1
- *                 if k == count or element & 3 == 0:
- *                     break             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-              goto __pyx_L30_break;
-
-              /* "ext/random123.pyx":377
- *                 k += 1
- *                 element += 1
- *                 if k == count or element & 3 == 0:             # <<<<<<<<<<<<<<
- *                     break
- * 
-*/
-            }
-          }
-          __pyx_L30_break:;
-          __pyx_L22_continue:;
-        }
+        __pyx_f_7distsim_4_ext_9random123__add_inversions((&__pyx_v_self->table), __pyx_v_key, ((uint64_t)__pyx_v_first_element), ((uint64_t)__pyx_v_stride), __pyx_v_draw, __pyx_v_weight, __pyx_v_values, __pyx_v_count);
       }
 
-      /* "ext/random123.pyx":342
+      /* "ext/random123.pyx":397
+ *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return
- *     cache.block = 0xFFFFFFFFFFFFFFFF
  *     with nogil:             # <<<<<<<<<<<<<<
- *         if stride != 1:  # every stride-th element: one at a time
- *             for k in range(count):
+ *         _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,
+ *                         weight, values, count)
 */
       /*finally:*/ {
         /*normal exit:*/{
           __Pyx_FastGIL_Forget();
           PyEval_RestoreThread(_save);
-          goto __pyx_L15;
+          goto __pyx_L21;
         }
-        __pyx_L13_return: {
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L0;
-        }
-        __pyx_L15:;
+        __pyx_L21:;
       }
   }
 
-  /* "ext/random123.pyx":326
+  /* "ext/random123.pyx":378
  * 
  * 
  * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
@@ -26369,12 +26509,363 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
 
 
+}
+
+/* "ext/random123.pyx":402
+ * 
+ * 
+ * cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,             # <<<<<<<<<<<<<<
+ *                           uint64_t stride, uint64_t draw, double weight, double* values,
+ *                           Py_ssize_t count) noexcept nogil:
+*/
+
+static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table, uint64_t __pyx_v_key, uint64_t __pyx_v_first_element, uint64_t __pyx_v_stride, uint64_t __pyx_v_draw, double __pyx_v_weight, double *__pyx_v_values, Py_ssize_t __pyx_v_count) {
+  uint64_t __pyx_v_lo[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
+  uint64_t __pyx_v_hi[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
+  uint32_t __pyx_v_words[(4 * __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS)];
+  Py_ssize_t __pyx_v_k;
+  Py_ssize_t __pyx_v_j;
+  Py_ssize_t __pyx_v_m;
+  Py_ssize_t __pyx_v_n_blocks;
+  uint64_t __pyx_v_element;
+  uint64_t __pyx_v_first_block;
+  int __pyx_v_consecutive;
+  Py_ssize_t __pyx_v_batch;
+  uint64_t __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  int __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+
+  /* "ext/random123.pyx":412
+ *     cdef uint64_t hi[BATCH_BLOCKS]
+ *     cdef uint32_t words[4 * BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m, n_blocks             # <<<<<<<<<<<<<<
+ *     cdef uint64_t element, first_block
+ *     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
+*/
+  __pyx_v_k = 0;
+
+  /* "ext/random123.pyx":416
+ *     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
+ *     # above it each element has a block of its own.
+ *     cdef bint consecutive = stride <= 4             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+ *     for j in range(BATCH_BLOCKS):
+*/
+  __pyx_v_consecutive = (__pyx_v_stride <= 4);
+
+  /* "ext/random123.pyx":417
+ *     # above it each element has a block of its own.
+ *     cdef bint consecutive = stride <= 4
+ *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS             # <<<<<<<<<<<<<<
+ *     for j in range(BATCH_BLOCKS):
+ *         hi[j] = draw
+*/
+  if (__pyx_v_consecutive) {
+
+    __pyx_t_1 = ((4 * (__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS - 1)) / __pyx_v_stride);
+  } else {
+
+    __pyx_t_1 = __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS;
+  }
+  __pyx_v_batch = __pyx_t_1;
+
+  /* "ext/random123.pyx":418
+ *     cdef bint consecutive = stride <= 4
+ *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+ *     for j in range(BATCH_BLOCKS):             # <<<<<<<<<<<<<<
+ *         hi[j] = draw
+ *     while k < count:
+*/
+
+  __pyx_t_2 = __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS;
+  __pyx_t_3 = __pyx_t_2;
+
+  for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+    __pyx_v_j = __pyx_t_4;
+
+    /* "ext/random123.pyx":419
+ *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+ *     for j in range(BATCH_BLOCKS):
+ *         hi[j] = draw             # <<<<<<<<<<<<<<
+ *     while k < count:
+ *         m = min(batch, count - k)
+*/
+    (__pyx_v_hi[__pyx_v_j]) = __pyx_v_draw;
+  }
+
+
+  /* "ext/random123.pyx":420
+ *     for j in range(BATCH_BLOCKS):
+ *         hi[j] = draw
+ *     while k < count:             # <<<<<<<<<<<<<<
+ *         m = min(batch, count - k)
+ *         element = first_element + stride * <uint64_t>k
+*/
+  while (1) {
+    __pyx_t_5 = (__pyx_v_k < __pyx_v_count);
+
+
+    if (!__pyx_t_5) break;
+
+    /* "ext/random123.pyx":421
+ *         hi[j] = draw
+ *     while k < count:
+ *         m = min(batch, count - k)             # <<<<<<<<<<<<<<
+ *         element = first_element + stride * <uint64_t>k
+ *         first_block = element >> 2
+*/
+
+    __pyx_t_4 = (__pyx_v_count - __pyx_v_k);
+
+    __pyx_t_6 = __pyx_v_batch;
+    __pyx_t_5 = (__pyx_t_4 < __pyx_t_6);
+
+    if (__pyx_t_5) {
+
+      __pyx_t_7 = __pyx_t_4;
+    } else {
+
+      __pyx_t_7 = __pyx_t_6;
+    }
+
+    __pyx_v_m = __pyx_t_7;
+
+
+    /* "ext/random123.pyx":422
+ *     while k < count:
+ *         m = min(batch, count - k)
+ *         element = first_element + stride * <uint64_t>k             # <<<<<<<<<<<<<<
+ *         first_block = element >> 2
+ *         if consecutive:
+*/
+    __pyx_v_element = (__pyx_v_first_element + (__pyx_v_stride * ((uint64_t)__pyx_v_k)));
+
+    /* "ext/random123.pyx":423
+ *         m = min(batch, count - k)
+ *         element = first_element + stride * <uint64_t>k
+ *         first_block = element >> 2             # <<<<<<<<<<<<<<
+ *         if consecutive:
+ *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
+*/
+    __pyx_v_first_block = (__pyx_v_element >> 2);
+
+    /* "ext/random123.pyx":424
+ *         element = first_element + stride * <uint64_t>k
+ *         first_block = element >> 2
+ *         if consecutive:             # <<<<<<<<<<<<<<
+ *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
+ *             for j in range(n_blocks):
+*/
+    if (__pyx_v_consecutive) {
+
+      /* "ext/random123.pyx":425
+ *         first_block = element >> 2
+ *         if consecutive:
+ *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1             # <<<<<<<<<<<<<<
+ *             for j in range(n_blocks):
+ *                 lo[j] = first_block + j
+*/
+      __pyx_v_n_blocks = (((Py_ssize_t)(((__pyx_v_element + (__pyx_v_stride * ((uint64_t)(__pyx_v_m - 1)))) >> 2) - __pyx_v_first_block)) + 1);
+
+      /* "ext/random123.pyx":426
+ *         if consecutive:
+ *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
+ *             for j in range(n_blocks):             # <<<<<<<<<<<<<<
+ *                 lo[j] = first_block + j
+ *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+*/
+
+      __pyx_t_7 = __pyx_v_n_blocks;
+      __pyx_t_4 = __pyx_t_7;
+
+      for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
+        __pyx_v_j = __pyx_t_6;
+
+        /* "ext/random123.pyx":427
+ *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
+ *             for j in range(n_blocks):
+ *                 lo[j] = first_block + j             # <<<<<<<<<<<<<<
+ *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+ *             for j in range(m):
+*/
+        (__pyx_v_lo[__pyx_v_j]) = (__pyx_v_first_block + __pyx_v_j);
+      }
+
+
+      /* "ext/random123.pyx":428
+ *             for j in range(n_blocks):
+ *                 lo[j] = first_block + j
+ *             distsim_philox_blocks(key, lo, hi, n_blocks, words)             # <<<<<<<<<<<<<<
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(
+*/
+      distsim_philox_blocks(__pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_n_blocks, __pyx_v_words);
+
+      /* "ext/random123.pyx":429
+ *                 lo[j] = first_block + j
+ *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+ *             for j in range(m):             # <<<<<<<<<<<<<<
+ *                 values[k + j] += weight * binomial_inversion(
+ *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+*/
+
+      __pyx_t_7 = __pyx_v_m;
+      __pyx_t_4 = __pyx_t_7;
+
+      for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
+        __pyx_v_j = __pyx_t_6;
+
+        /* "ext/random123.pyx":430
+ *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(             # <<<<<<<<<<<<<<
+ *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+ *                 element += stride
+*/
+
+        __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
+
+        /* "ext/random123.pyx":431
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(
+ *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)             # <<<<<<<<<<<<<<
+ *                 element += stride
+ *         else:
+*/
+        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[((4 * ((__pyx_v_element >> 2) - __pyx_v_first_block)) + (__pyx_v_element & 3))]), __pyx_v_table)));
+
+        /* "ext/random123.pyx":432
+ *                 values[k + j] += weight * binomial_inversion(
+ *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+ *                 element += stride             # <<<<<<<<<<<<<<
+ *         else:
+ *             for j in range(m):
+*/
+        __pyx_v_element = (__pyx_v_element + __pyx_v_stride);
+      }
+
+
+      /* "ext/random123.pyx":424
+ *         element = first_element + stride * <uint64_t>k
+ *         first_block = element >> 2
+ *         if consecutive:             # <<<<<<<<<<<<<<
+ *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
+ *             for j in range(n_blocks):
+*/
+      goto __pyx_L7;
+    }
+
+    /* "ext/random123.pyx":434
+ *                 element += stride
+ *         else:
+ *             for j in range(m):             # <<<<<<<<<<<<<<
+ *                 lo[j] = (element + stride * <uint64_t>j) >> 2
+ *             distsim_philox_blocks(key, lo, hi, m, words)
+*/
+    /*else*/ {
+
+      __pyx_t_7 = __pyx_v_m;
+      __pyx_t_4 = __pyx_t_7;
+
+      for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
+        __pyx_v_j = __pyx_t_6;
+
+        /* "ext/random123.pyx":435
+ *         else:
+ *             for j in range(m):
+ *                 lo[j] = (element + stride * <uint64_t>j) >> 2             # <<<<<<<<<<<<<<
+ *             distsim_philox_blocks(key, lo, hi, m, words)
+ *             for j in range(m):
+*/
+        (__pyx_v_lo[__pyx_v_j]) = ((__pyx_v_element + (__pyx_v_stride * ((uint64_t)__pyx_v_j))) >> 2);
+      }
+
+
+      /* "ext/random123.pyx":436
+ *             for j in range(m):
+ *                 lo[j] = (element + stride * <uint64_t>j) >> 2
+ *             distsim_philox_blocks(key, lo, hi, m, words)             # <<<<<<<<<<<<<<
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+*/
+      distsim_philox_blocks(__pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_m, __pyx_v_words);
+
+      /* "ext/random123.pyx":437
+ *                 lo[j] = (element + stride * <uint64_t>j) >> 2
+ *             distsim_philox_blocks(key, lo, hi, m, words)
+ *             for j in range(m):             # <<<<<<<<<<<<<<
+ *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+ *                 element += stride
+*/
+
+      __pyx_t_7 = __pyx_v_m;
+      __pyx_t_4 = __pyx_t_7;
+
+      for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
+        __pyx_v_j = __pyx_t_6;
+
+        /* "ext/random123.pyx":438
+ *             distsim_philox_blocks(key, lo, hi, m, words)
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)             # <<<<<<<<<<<<<<
+ *                 element += stride
+ *         k += m
+*/
+
+        __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
+        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[((4 * __pyx_v_j) + (__pyx_v_element & 3))]), __pyx_v_table)));
+
+        /* "ext/random123.pyx":439
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+ *                 element += stride             # <<<<<<<<<<<<<<
+ *         k += m
+ * 
+*/
+        __pyx_v_element = (__pyx_v_element + __pyx_v_stride);
+      }
+
+    }
+    __pyx_L7:;
+
+    /* "ext/random123.pyx":440
+ *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+ *                 element += stride
+ *         k += m             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __pyx_v_k = (__pyx_v_k + __pyx_v_m);
+  }
+
+  /* "ext/random123.pyx":402
+ * 
+ * 
+ * cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,             # <<<<<<<<<<<<<<
+ *                           uint64_t stride, uint64_t draw, double weight, double* values,
+ *                           Py_ssize_t count) noexcept nogil:
+*/
+
+  /* function exit code */
+
+
+
+
+
+
+
+
 
 
 
 }
 
-/* "ext/random123.pyx":391
+/* "ext/random123.pyx":453
  *     cdef object keep_alive
  * 
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
@@ -26425,67 +26916,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_draws,&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_stride,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 391, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 453, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 391, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 453, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 391, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 453, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 391, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 453, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 391, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 453, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 391, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 453, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 391, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 453, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 453, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 391, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 453, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 453, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 453, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 453, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 453, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 453, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 391, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 453, __pyx_L3_error)
     }
     __pyx_v_draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)values[0]);
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 391, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 391, __pyx_L3_error)
-    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 392, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 392, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 392, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 453, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 453, __pyx_L3_error)
+    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 454, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 454, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 454, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 391, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 453, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26497,7 +26988,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 391, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 453, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v_draws, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_weight, __pyx_v_values);
 
   /* function exit code */
@@ -26537,7 +27028,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":393
+  /* "ext/random123.pyx":455
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,
  *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight             # <<<<<<<<<<<<<<
@@ -26560,7 +27051,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   __pyx_v_self->first_element = __pyx_t_3;
   __pyx_v_self->weight = __pyx_t_4;
 
-  /* "ext/random123.pyx":394
+  /* "ext/random123.pyx":456
  *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
  *         self.stride = stride             # <<<<<<<<<<<<<<
@@ -26569,7 +27060,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->stride = __pyx_v_stride;
 
-  /* "ext/random123.pyx":395
+  /* "ext/random123.pyx":457
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
  *         self.stride = stride
  *         self.count = values.shape[0]             # <<<<<<<<<<<<<<
@@ -26578,7 +27069,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":396
+  /* "ext/random123.pyx":458
  *         self.stride = stride
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL             # <<<<<<<<<<<<<<
@@ -26598,21 +27089,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 
   __pyx_v_self->values = __pyx_t_5;
 
-  /* "ext/random123.pyx":397
+  /* "ext/random123.pyx":459
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values             # <<<<<<<<<<<<<<
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 397, __pyx_L1_error)
+  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 459, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":398
+  /* "ext/random123.pyx":460
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op             # <<<<<<<<<<<<<<
@@ -26621,7 +27112,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_9random123__add_counts_op;
 
-  /* "ext/random123.pyx":399
+  /* "ext/random123.pyx":461
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -26630,7 +27121,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/random123.pyx":391
+  /* "ext/random123.pyx":453
  *     cdef object keep_alive
  * 
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
@@ -26651,7 +27142,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":401
+/* "ext/random123.pyx":463
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26710,14 +27201,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/random123.pyx":402
+  /* "ext/random123.pyx":464
  * 
  *     def step_op(self):
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 402, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 464, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -26730,7 +27221,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":401
+  /* "ext/random123.pyx":463
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -26953,7 +27444,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":405
+/* "ext/random123.pyx":467
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -26968,7 +27459,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   PyObject *__pyx_t_1 = NULL;
   __Pyx_RefNannySetupContext("_add_counts_op", 0);
 
-  /* "ext/random123.pyx":406
+  /* "ext/random123.pyx":468
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state             # <<<<<<<<<<<<<<
@@ -26980,7 +27471,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":407
+  /* "ext/random123.pyx":469
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,             # <<<<<<<<<<<<<<
@@ -26990,7 +27481,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_t_1 = ((PyObject *)__pyx_v_self->draws);
   __Pyx_INCREF(__pyx_t_1);
 
-  /* "ext/random123.pyx":408
+  /* "ext/random123.pyx":470
  *     cdef _AddCounts self = <_AddCounts>state
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
  *                 self.weight, self.values, self.count)             # <<<<<<<<<<<<<<
@@ -27000,7 +27491,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_f_7distsim_4_ext_9random123__add_counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1), __pyx_v_self->key, __pyx_v_self->first_element, __pyx_v_self->stride, ((uint64_t)__pyx_v_step), __pyx_v_self->weight, __pyx_v_self->values, __pyx_v_self->count);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":409
+  /* "ext/random123.pyx":471
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
  *                 self.weight, self.values, self.count)
  *     return 0             # <<<<<<<<<<<<<<
@@ -27013,7 +27504,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":405
+  /* "ext/random123.pyx":467
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -27029,7 +27520,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":412
+/* "ext/random123.pyx":474
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -27038,16 +27529,16 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_15binomial(PyObject *__pyx_self, 
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_17binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_14binomial, "Binomial(n, p) counts, one per element id (see `BinomialDraws`).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_15binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_15binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_14binomial};
-static PyObject *__pyx_pw_7distsim_4_ext_9random123_15binomial(PyObject *__pyx_self, 
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_9random123_16binomial, "Binomial(n, p) counts, one per element id (see `BinomialDraws`).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_9random123_17binomial = {"binomial", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9random123_17binomial, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_9random123_16binomial};
+static PyObject *__pyx_pw_7distsim_4_ext_9random123_17binomial(PyObject *__pyx_self, 
 #if CYTHON_VECTORCALL
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
@@ -27081,60 +27572,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 412, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 474, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 412, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 474, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 412, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 474, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 412, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 474, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 412, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 474, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 412, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 474, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 412, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 474, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 412, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 474, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 412, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 474, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 412, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 474, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 412, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 474, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 412, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 474, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 412, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 474, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 412, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 412, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 474, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 474, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 412, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 474, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27146,7 +27637,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_14binomial(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw, __pyx_v_n, __pyx_v_p);
+  __pyx_r = __pyx_pf_7distsim_4_ext_9random123_16binomial(__pyx_self, __pyx_v_key, __pyx_v_elements, __pyx_v_draw, __pyx_v_n, __pyx_v_p);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
@@ -27161,7 +27652,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
+static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyObject *__pyx_self, uint64_t __pyx_v_key, __Pyx_memviewslice __pyx_v_elements, uint64_t __pyx_v_draw, PY_LONG_LONG __pyx_v_n, double __pyx_v_p) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PyObject *__pyx_t_1 = NULL;
@@ -27176,15 +27667,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":414
+  /* "ext/random123.pyx":476
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -27193,16 +27684,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 414, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 476, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 414, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 414, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 414, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -27213,7 +27704,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 414, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 476, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -27227,7 +27718,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":412
+  /* "ext/random123.pyx":474
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -28855,14 +29346,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123_BinomialDraws ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 275, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 327, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = &__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 327, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
@@ -28872,8 +29363,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 275, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 327, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 327, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -28890,14 +29381,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123__AddCounts ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 443, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = &__pyx_type_7distsim_4_ext_9random123__AddCounts;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 381, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 443, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
@@ -28907,8 +29398,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 381, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 381, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 443, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 443, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -30083,17 +30574,17 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 7, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":15
+  /* "ext/random123.pyx":25
  * from libc.math cimport floor, sqrt, exp, log
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 15, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
 
 
-  /* "ext/random123.pyx":28
+  /* "ext/random123.pyx":38
  *     ZIGGURAT_LAYERS = 256
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts             # <<<<<<<<<<<<<<
@@ -30102,7 +30593,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R = 3.6541528853610088;
 
-  /* "ext/random123.pyx":29
+  /* "ext/random123.pyx":39
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts
  * cdef double ZIGGURAT_AREA = 0.00492867323399    # area of each layer             # <<<<<<<<<<<<<<
@@ -30111,185 +30602,218 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA = 0.00492867323399;
 
-  /* "ext/random123.pyx":50
+  /* "ext/random123.pyx":60
  * 
  * 
  * _make_ziggurat()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 50, __pyx_L1_error)
+  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 60, __pyx_L1_error)
 
-  /* "ext/random123.pyx":53
+  /* "ext/random123.pyx":63
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 63, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":100
+  /* "ext/random123.pyx":110
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 100, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 100, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 110, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 100, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 100, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 110, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":135
+  /* "ext/random123.pyx":166
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 135, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 166, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 135, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 166, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 135, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 166, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 135, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 166, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":150
+  /* "ext/random123.pyx":181
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
  *     """`normal`'s number of one counter, for generated kernels: a capsule
  *     (name "distsim.normal") of ``double f(key, element, draw)``."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 150, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 181, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 150, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 181, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":156
+  /* "ext/random123.pyx":187
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
  *     """The four 32-bit words of one Philox block (for tests against the
  *     published known-answer vectors)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 156, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 187, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 156, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 187, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":164
+  /* "ext/random123.pyx":196
+ * 
+ * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
+ *                bint vectorized=True):             # <<<<<<<<<<<<<<
+ *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
+ *     each, drawn together as the kernels draw them (``vectorized=False``: the
+*/
+  __pyx_t_4 = __Pyx_PyBool_FromLong(((int)1)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 196, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+
+  /* "ext/random123.pyx":195
+ * 
+ * 
+ * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
+ *                bint vectorized=True):
+ *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
+*/
+  {
+    PyObject* __pyx_temp[1] = {__pyx_t_4};
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 195, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_5);
+  }
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11raw_blocks, 0, __pyx_mstate_global->__pyx_n_u_raw_blocks, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 195, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
+  __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_blocks, __pyx_t_4) < (0)) __PYX_ERR(0, 195, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/random123.pyx":214
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 164, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 214, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 164, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 214, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":175
+  /* "ext/random123.pyx":227
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 175, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 175, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":293
+  /* "ext/random123.pyx":345
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 293, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 345, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 293, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 345, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":310
+  /* "ext/random123.pyx":362
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
  *                double[::1] values, int64_t stride=1):
  *         """``values[k] += weight * count`` of element ``first_element +
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 310, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 362, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 310, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":319
+  /* "ext/random123.pyx":371
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
  *               int64_t stride=1):
  *         """`add_to` at every step (draw = the step) as an operation of the
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 371, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 319, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 371, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30297,7 +30821,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -30311,7 +30835,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.table cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[11])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -30319,19 +30843,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":401
+  /* "ext/random123.pyx":463
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[12])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 401, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 463, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 401, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 463, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30339,7 +30863,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -30353,7 +30877,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.op,self.values cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[14])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -30361,19 +30885,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":412
+  /* "ext/random123.pyx":474
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[15])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 412, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_17binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 474, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 412, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 474, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -30491,21 +31015,21 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/random123.pyx":103
+  /* "ext/random123.pyx":113
  *     """Uniform numbers in [0, 1), one per element id."""
- *     cdef Py_ssize_t n = elements.shape[0], k
+ *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
  *     cdef double[::1] values = out
- *     with nogil:
+ *     if n:
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 103, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 113, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/random123.pyx":310
+  /* "ext/random123.pyx":362
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -30514,7 +31038,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_int_1};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 310, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 362, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
@@ -30578,41 +31102,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{50},{39},{34},{26},{71},{62},{30},{37},{5},{13},{31},{33},{20},{19},{20},{8},{8},{15},{10},{28},{30},{18},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{5},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{1},{2},{5},{5},{5},{8},{1},{3},{7},{4},{1},{4},{4},{6},{15},{12},{2},{5},{3},{3},{1},{4},{3},{9},{8},{4},{10},{5},{4},{5},{4},{7},{4},{6},{6},{7},{13},{6},{6},{6},{6},{1},{5},{15}};
-    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{28},{23},{107},{85},{21},{46},{21},{26},{53},{148},{80},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{8},{15},{7},{6},{17},{2},{9},{35},{50},{39},{34},{26},{71},{62},{30},{37},{5},{13},{31},{33},{20},{19},{20},{8},{8},{15},{10},{28},{30},{18},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{6},{5},{15},{18},{4},{8},{1},{5},{18},{5},{10},{10},{6},{22},{4},{5},{5},{15},{8},{5},{6},{9},{5},{13},{5},{7},{6},{7},{2},{1},{2},{5},{5},{5},{8},{1},{3},{2},{7},{4},{1},{4},{4},{6},{15},{12},{2},{5},{3},{3},{1},{4},{3},{9},{10},{8},{4},{10},{5},{4},{5},{4},{7},{4},{6},{6},{6},{7},{13},{6},{6},{6},{10},{6},{5},{1},{5},{15}};
+    const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{156},{28},{23},{107},{107},{21},{46},{21},{26},{53},{148},{80},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1452 bytes) */
-static const char cstring[] = "x\332\255U\317o\023G\024\216\325$\0300\224\220\026\350\241hR\010\001\025\\LB\332\"\nrB\020A\202\306\004\220\240\207\325x\367\255=dwf\2753\233\330Q\253\346\350\343\036\367\270G\037}\364\321\307\034}\364\221?\241\177B\337\314\332!!\320JU-\355\316\354\274\037\363\336\367\276\367L\250\"\267\233DT\337\201\255\036\\W!\000qCZ\363\201\253\033\305{\344\3763\360E\330z\315`\207\010\227\334\267\005W\254\026\211H\022\312\035\342\260P\333}|\314\370X U\310\034p\016)\023\021\376\243\374\350\331\201\346\203\207\253\224s\241\010\225\222\3258Q\202\204@\235[\202{-\342\233 \2671\310u\276M=\346\020_8p\223@3@[t\265`/\350{\027\\\021\252\220\362\205\233\244\206\256\306\312\262N\003\300\253\010m2I\236\013\005D\325\021\230\325\226\252\013N\360\314\001\217U!\244\n\3606\035\037z\r\265\022\047\033k\033\267\226~Z2\321\206\240a\224DFU\333\303@Aj\320\252\021\363\024zW\255\000d\221\254\273\244%\"\302\001\343\302,\002\324;l\240\352\300\211\004\2457d\301\344L\025\023\334Bs\306k\013#\230\3306h\353\307\324\223P\244\216c\241\036\330\302\363\264LpY\244U\333a\222V=\000n\336M\365\003\246\356\010\277tg\261\030\264\2325\233\311L\344p\201\031\2724\362\024\261\254\020\234\310\006\313\"Nd\256\340\202\337\302\214\267\031\365Pj3\316\224e\361\310\017ZE\313\026!\024}\264c4\014i\213\270\224yYZ\314\017\020\353\303j\221OU\375\230\206\340@\234\220\356\350JC\223\004\010+x\240\351\047\301s\213\"\270iV,T\204\340\330\031\007\252@\220q\333\020\252\314\025%\033Y\2512\036\023,3\t\230\275\345!`\306\\\3514\377\213ud\0002Z\236\047l$\000\3112u\250\242\305OH3.i2d4\226\305\362\346\352\372\372\n\343\302G\004\037a\252\362\310G\361\000q\333DaY\037\213\221\014\0229\3609\005]|%\216\235Ax\364\310\026\021b\272\346y,\220LnB#\002n\203n\354\342\207\036\267\312\216\263j\024?\354\216\007xDv,\272CR\251 \260D`Y\033\255&>\217\260m\254\347H\304\027\340Z\326\210\332\3104d\225&\377\207M\r\024S\340\353\003G\333\340\317\215\270\255\327\332\370:\374e\014\322;\2372nV\341D\236\221q\352g+&\205?\344\273e\327\301\336\222\221\237}\215\274\350\255n\314l\027qSx""\260\326\370Xo\333pG\373hD\324\033\273\0357\311ql\306\007\320\324\037\210\316A(\362P\350\307Q\263\024H\235\013\223\272]D\204\023\003\260\207\263\352\232z\2169fU#\327\305O\331\3426\023\305\003mY\245\022\252\243\242\3336\325\371\"\207\301Blp\352\331P\245\366\226\241\201yAh\325\331x\207\236M\311pd(\311\374\"\206\257\212\007\343B7\250~\244\243\2412/\035g\326/\007\355\352\007\252\205\234\302\311\013\210\236\231\226\020\206\"tY\210\231\215\324\\\217\326\244\353\t\252\226\227\260\321p&\214f2c\216\031\001\214\243DW_f\257]\330\332\202\026Nx=\336\365X\347\032O\374[\360\2716\367\262\267\341\207\036|\243\317\200\342\245<0\363\007\303D\200\202\000\263\017D\200iXULw+\204\032&\013\241\036\020X\216\321\0004\375\253o\305\362\204J\023xDb\251\364cZZ\205\221\255\"\316t\374\243%\273\020\351\203\227D\001\016\007\310&\326\016\260Z]5w!\024r\227\325j\021\242by\264\205\327\376\272\227\033N\236j\177\037W\366r\357\047O\267K\355\2471\215er5\201\364n\0477\270\361s\357|\257\224\311~Ir\311l\262\222\324\322J\n\235{]cr)\311\247\323)M\033\303\311\023{Q\373q<\027/\306v23\314\237m\277C\203\031\355\376\273\321\271\213\326t8yY\277N\3545\206g\316\016\013\337$3\311|\322H\363\235\\\347\253N\245\003\335R\367Q\357\213\336b\217\366\266\373\225>\252bX\037]\365I\227\047O\r\363\205\366Z\3745f\320\030\026\316\243\374nr\026\r\242\316\323n\035\335\251\376\275\375W\203\027\233\203\315\227#\247\177MOL\025Lb\027\007\344\366\340\366J\177\016\017\363\023S\347\343\231x>\376=\275\337i\030\325\366j\273\021O\306\253q#\231LV1\334\311t5mtr{\345a\376\313\366\037I9\251$N:\237\376\331uzsx\370\355et}\362\\{\027\263\273\226N\245V\367I\357I\277\214\222;\213\350\377d\241\275\034_@g\271a\341\".\323\010\367\303\356\365\336\265~~?\267\177a\2771\330\250\014/]N\334\264\234V\366\312\357\363\004\361\231\356P\214\006q\255\306\323\230\342\016JWR:\314_IK\357\363\247\333Km\031_\211_\230\342\331\351lZ\036\026f\343\322\360@R\031\026\276lo\307/\261$\231\340L\373MLM\r\316\305S\361\253d.)\r\317]@\317Q\362\2543\323\231\357\354\366.\365g\372W\373\356~""y\377\345\240\362f\360\346\355\340\355o:\341\306`b\271K\377\275$\237\251\362\353\356ro\266W\356\275\356\227\372e\203\357`\342\307n\343\177)q\311\370\373\033\276\224\013Y";
-    PyObject *data = __Pyx_DecompressString(cstring, 1452, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1592 bytes) */
+static const char cstring[] = "x\332\245U\317o\033E\024\256!\r\001\002MZ(\005\211j\3226\r\210\326\324M\t?T@\216\333\252E\002bR*\025\016\253\361\356[{\310\356\314zf\326\261#\0209\372\270\307=\356\321G\037\367\350c\216>\372\330?\201?\2017\263\266\2334\200\004\254\2643\263\363\336\274y\357{\337{K\250&\267\272D4~\001W\177\365\201\226\000\304\227\264\031\002\327\037\226\277 w\277\205P\310\336\023\006\373D\370\344\256+\270f\315X\304\212P\356\021\217Is\356\305m\306g\002\245%\363\300;\246L\204\374G\371\311\275\271\346W_\327(\347B\023\252\024kr\242\005\221@\275\233\202\007=\022Z\047;\350\344#\336\241\001\363H(<\270A\240\033\341Y4\265\341n\230{7|!\265\244|\343\006i\242\251\231\262j\321\010\360*B\273L\221\357\204\006\242[\010L\255\247[\202\023\334\363 `\r\220T\003\336f\374C\253\322(q\262s\177\347\346\235\317\356Xo%\030\030\025Qq\303\r\320QP\006\264F\314\002\215\326u/\002U&\217|\322\0231\341\200~a\024\021\352\035?\240[\300\211\002m\026d\303\306L5\023\334\301\343\21477\2460\261\016\230\323\017h\240\240L=\317A=pE\020\030\231\340\252L\033\256\307\024m\004\000\334\216]\3751\206\356\211\260r{\263\034\365\272M\227\251B\344\005\302\272\337b$\214\225&-j\214\343\365\212\206@\002\340M\335\342\002A\360i\034h\3428\022\274\330\005\307!^l\275\340\202\337DP:\214\006(u\031g\332qx\034F\275\262\343\n\t\345\020\3171*%\355\021\237\262\240\210\234\205\021\246\343\270Z\034R\335:\245!8\020O\322}C\006\350\222\010\221\207\000\014C\025\004~YD7\354\214\271\214\021?\267\240I\003\010\222\262\003R\027\246(\331)\262YP\235 \023H\304\334\275\0001\265\307\265A\342\277\234\216-\206V+\010\204\213\034!E\244\036\325\264\374\027\322\202n\006\360\202\351\252\\\335\255=z\264\315\270\010\021\301{\030\252:\361Q\236#\356Z/\034\347E1\362E!M\376N\301\360C\213S{ On\271\"FL\357\007\001\213\024S\273\320\216\201\273`j\277\374\274\r8U\317\253Y\305\347\253\323\016\236\220\235\362\356\230Ti\210\034\0219\316N\257\213\357=\254,\347;\344\352\017\340;\316\224\375\3104d\225\251\217\347\213&h\246!4\033\2369\203\217\037s\327\314\315\331u\370\024\0142\253\2202ng\341""\305\201\225qd\267\2351(|\260$\034\267\005\356\236\212\303\342kj\305,M\355\026\253\230\333\304\203s\237\317\364:\226;\306F;\246\301\314\354\254HNc3\333\200\256\371@t\346\256\250c\256\237F\315\321\240L,L\231r\02116\025\3002/\262k\3639\343\230\323\210}\037?U\217\273L\224\347\332\252A\0254\246Iw]j\342E\016\203\203\330`ct\241A\335=K\003;\200tZl\266B\3136e\330U\264ba\031\335\327\345yG1\005j^\345\031\250\354`\374,\352e^\256a\244{\310)l\316\200\350\331\206\nR\n\3513\211\221M\325\374\2006\225\037\010\252\267\356`\241aO\230\266\355\026c\314\263M\200q\224\231\374\253b8\200\275=\350\005\002\177\004\346/`\272?7\230\342\337#\344\306DP\214\226#\246?N?#\212\027\363\310\366 t\025A\212\"D \022\021\206\34240\344\275\371BIhb\350 M\273\300\344L\333\241\255f\343\001&KjC\347)\245\2256\257-p-cW\307\350\364\346\355\2303\023\323t*\034@J\341\245q\204\r\003\212.\326A\320\204D\243\336>\260fK\357\013\351\251\356\001H\241\016X\263\031#pN@{\350\313\367\207\245\311\302k\375\217\222:.\316\255\374\261t\346\354\273\351K\351\365\254\224\255N\026^9\224\375\213\375v\362r\262\231\320\311\322\233\375_\322R\272j\016\\\351?H\256$\265D\247[\331\371\2542Y\270\222\255\031\375\366\344\2157\047\313\347\372\355\311\312zV\317`P\031l\017\350@\017+\303\355!\035\352|3\247y<\252\216v\217J\317Vn\rK\303\267q[\346\253\3715\024\310\321\352\350\332\310=Z=Z?j\217wv\307\273\217\047\013\257\367+\207\245gf\352\177\223\320D\245\327R\310>\031\224\306\037~\236\237\317\247\262/\321\261\013\351v\332\264\227~1\254\233\355K\351R\266\230\321\254m<\213\321\3435\214\303\305\000^\214\304\354\373x\232N\026.\233a\026\307\273\351j\272\236\266\263\245Ai\360\326\240>\000\014\343^\376\262\r\2423\252\217\350\334\273\377}\325{\351Z\372\t\242~i\260:\270\206\210\305\303\352\360q~!\257\345\355\321\342\210\216\332\323\253\376X<sv\331\206\373\316\230\334\032\337\332\036\255\341&\246\355|\262\232\254\047\277fw\007\205j\277\206\211[\300\024\265\323\205\264\206A,d\265\254=(\035V\047K\347\372\277\245\325\264\236z\331z\366\373\320\313\327p\363\375\313h""\372\325\225\376\001\306|=;\2339\303\207\371\303Q\025%\2677\321\376\253\313\375\255\344\"\032+M\226\337\301i\021\223\360\365\360\203\374\372h\351\250tt\321\244\253>\271t9\365\263jV?\254>[\"\210\332\"\006\3226\0204\222EL\335>J\2673$\322\325\254\362l\351\365\376\235\276J\256&?\330\224\272\331\205\254:Y\276\220T&sI\3350\251\223<F\364\n\301\033\375\247\310C\003\327Jr6\371\021!\253LV.\242\3458\375\026q[\037\034\344\227,\205\374\243\352\321\343q\375\351\370\351O\343\237~6\001\267\307g\266\206\364D\242\376M\356\237\014\2670\031\325\374\311\2502\252Z|\307g>\035\266\377\205\275\223\t\366\207\017\362\253y=\367\261\024\352\326\336\237\374\020m*";
+    PyObject *data = __Pyx_DecompressString(cstring, 1592, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1884 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\375s\025\003dno de\377fault __\377reduce__\367 du^\002non-\336\303@vial\033\000ci\377nit__num\377py._core\373.m5\000iarra\277y fail\321\003i\363mp\351 \033\tumat\375h\021\016one dr{aw\220aex p\324 \367ele\373aselfO.op,\003\002\323@u\313 \375c\376Cbe con\357vert\276#a P\364\245C\302\204\003 \344@ picSkl\256 B\002t\204! \0130\371u\267\"\352aalloc\372\376@ \344\003data.\360\013\020\306c\230\205\001\365\204\003s.AS\377CIIBinom\252\277 D\350\000s\000\n.\351&cf\352b__\017\r\212`st\370`\231_\013\023\371AtoF\013\216`e\375rY\013counts\377Ellipsis\377Sequence\372\325\206\001.\332\206\007_AddC\300$\002\000\007\217\017\017\n\215\016/\010st\377ep_op__P\373yx\001\000Dict_\377NextRef_\331_\324\204\004\347`__\251\205\002__\376\001\005getitem\362\r\001d0\001\027\000func\300\035\001\030\000\207#+\000\336c3\001ma{in\003\002odulM\002\267nam\002\003ewT\001p\376~\000checksu\360T\000\n\001?\004\025\001type\333__\037\001un\262be_\313En \005v\267b\230\001qu\303alO\005\235\205\005\254N\267\205\006ex\036\314\001set_\203\005\277F\346\000\276\244/_test\321\001s\376\322\205\001outinea\343bc\330C\313B\372e_bu\377fferasyn\177cio.cor(\003\277sbaseb\342dc\253ca\354\001lC\000_\231 t\377raceback|\202b\207ber_hi\002\005\373lo\232cdists/im._\243@.\246\207\006\235\206\001\346\241\206\001sd\247!\000\002_is""y_\260\213\003\246\206\006mpty\321`\177odeenum\251\211\002\377errorfir\374\327\000\317\206\004flagsf\377loat64fo\357rmat\215\212\004iid\177indexin\027\000\372\372As\000\002izekk\237eymem\333\212\001\323\212\001n\276\327Andimn;\001lb\000\003_\234a\243\211\001\010\004par\000\273np\242\210\002obj\314 p\375p\373\000popraw\377_blockre\355g\352\000er\344\207\001set\364\372\210\004\207\213\002ss\000staryt\275\204\001\276\204\004stop\314\206\004\377tructuni\304\274\001\000\004_l\002\274`\340 up\357date\254\210\003wei\377ghtxzero\377sziggura\337t_layt\000O\200\377\001\330\004\n\210+\220Q\377\200\001\340\004\013\2101\210\377J\220a\220s\230$\230\377e\2405\250\001\320)9\357\270\022\2701\026\003=\230\001\377\230\023\230B\230g\240Q\337\240e\250:\260.\002\030\230\377\010\240\006\240a\240q\330\377\004\007\200u\210F\220!\377\2203\220c\230\021\330\010W\016\210j.\000\021[\001\"\021\004}f;\000a\330\004\036\230\002\000\377\007\200q\330\r\016\330\014\377\031\230\021\230%\230q\240\377\010\250\001\250\024\250Q\250\377e\2601\260D\270\003\270\3773\270a\270v\300Q\300\260-\000\224\000\232\001`\010\n\210@\020\t\377\n\330\010\014\210E\220\025\336\277\000q\330\014\022\210\0005\230}\016\231\000u\250J\260hL\000\377t\300:\310U\320RS\357\320ST\330\350\001\200\001\360\337\006\000\005\014\210\325\001\027\320\177 0\3200B\300!\022\000\377\010\000\005\022\220\021\220%\277\220|\240<\250q&\002\210\377C\210q\220\004\220C\220\337q\230\004\230C\254\000\004\240\377C\240q\250\001\200A\330\377\010\017\210}\230A\230Q\377\230d\240%\240\177\260d\333\270!\022\000\035\036X\000\t\020\373\210z\333\000&\240\005\240_\277\260H\270H\300A,\0002\3773\360\010\000\t\014\2106{\220\026J\000\001\330\014\027Q\000\375\006\354 ?\260(\270&\300\377\010\310\001\310\026\310q\320\377PQ\330\030\036\230f\240\377A\240Q\200A\340\010 \316\235 \006\250a\213\000\325 b\220\365\006\242@w\033\000B\240a\330\377\010#\2401\340\010\013\210\1774\210s\220#\220R\270B\377c\240\023\240A\330\014\023\367\2201\330\021\006Q\330\014\017\317\210v\220T\231@\023""\003\r\210\367Y\220a\377\"\020\220\005\220\377U\230!\2301\330\020\026\376\374@u\230M\250\021\250%\377\250z\270\030\300\021\300$\377\300f\310A\310T\320Q\177Y\320YZ\320Z[\355\001\377q\320\0006\260a\340\004\372\363=\004\320SV\2606\270\023\377\270A\270V\3001\300A>\206B\320\0007\260q.\037\300\202 \0011\326B";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1884, 2643);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2060 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.add_>\231 ecoll\305@+\000\377s.abcdis\277ableen\001\002x\373t/\370\000dom12\3773.pyxgci\335s\025\003dlo\311Bhi\377 must ha\376Y\001he same\377 lengthn\377o defaul\377t __redu\177ce__ du\201\002\357non-\346@via\375l\033\000cinit_\377_numpy._\277core.m5\000i\377array fa;il\364\003imp\214@\033\t\337umath\021\016on\277e draw\263aewx p\367 ele\236\204\001\377self.op,\324\003\002\366@u\356 c\241cbe\377 convertN\341#a P\310C\345\204\003 \207`? pickl\321 B\002\225t\247! \0130u\332\"\215\204\001a\257lloc\241` \344\003d\017ata.\013\020\351c\273\205\001\230\205\003\377s.ASCIIB\257inom\277 D\350\000sj\000\n.\351&c\215\204\002__\017\r~\255`state_\013\023f\234atoF\013\261`erY\013\377countsEl\377lipsisSe\277quence\370\206\001.>\375\206\007_AddC$\002\000\007\360\217\017\017\n\215\016/\010step\377_op__Pyx\376\001\000Dict_Ne\177xtRef__\367\204\004\266\347`__\314\205\002__\001\005g\277etitem\r\001d<0\001\027\000func\035\001\030\000\360\207#+\000\336c3\001main\336\003\002odulM\002na\255m\002\003ewT\001p~\000c?hecksuT\000\n\001\374?\004\025\001type__\366\037\001un\262be_En\362 \005v\267b\230\001qual\260O\005\235\205\005\254N\267\205\006ex\314\001s\207et_\203\005\277F\346\000\244/_\257test\321\001s\322\205\001o\377utineabc\370\330C\313B\372e_buff\377erasynci\337o.cor(\003sb\357aseb\342dcca\352\354\001lC\000_\231 tra?ceback\202b\207b\337er_hi\002\005lo\376\232cdistsim\213._""\243@.\311\207\006\235\206\001\241\206\001syd\247!\000\002_is_\323\213\003\336\246\206\006mpty\321`od\337eenum\314\211\002er?rorfir\327\000\317\206\004\377flagsflo\377at64form\373at\260\212\004hiiid\177indexin\031\000\372\374As\000\002izekk\177eylomem\202\213\001\372\372\212\001n\333Andimn\212?\001l\000\003_\240a\312\211\001\010\004p\355av\000np\246\210\002obj\366\320 pp\377\000popr\377aw_block\336\000\006sreg\370\000erN\362\207\001set\210\211\004\270\213\002s\177\000\237start\313\204\001\314\204\004s\367top\332\206\004truc\373tu\262\00032uni\304\320\001\000\004_|\002\320`\364 up\357date\300\210\003vec\367tor\324\000dwei\377ghtwords\377xzeroszi\377ggurat_l\373ay\211\000O\200\001\330\004\337\n\210+\220Q\006\000\017\020\377\360\010\000\005\031\230\002\230\377&\240\001\240\021\330\004\007\377\200r\210\026\210q\220\003\377\2203\220a\330\010\016\210\357j\230\001\230\025\000\n\210\"\377\210F\220\"\220C\220t\377\2306\240\022\2401\330\004\367\"\240!,\001q\330\r\016\377\330\014\017\210q\330\020%\377\240Q\240e\2501\250B\377\250a\250t\2601\260B\377\260a\260t\2703\270a\377\270u\300A\300S\310\001\177\340\0200\260\001\260\025\024\000\337r\270\021\270$\026\000r\300\377\021\300$\300c\310\021\310\377%\310q\320PS\320S\377T\330\004\013\2101\200\001\375\340\003\001\210J\220a\220s\377\230$\230e\2405\250\001\277\320)9\270\022\270\025\004=\276\226\000\023\230B\230gp\002:\375\260\314\000\340\004\030\230\010\240_\006\240a\240q\306\001u\257\000E!\305\000c\276\000\272\r\024\001f;\000\277a\330\004\036\230a\276\007\031\377\230\021\230%\230q\240\010\377\250\001\250\024\250Q\250e\356\304\000D\270\003\300\002v\300Q\363\300a\225\006*>\032\230!\230}5\363 \030\250\021\250$\257 \377u\260A\260T\270\023\270\377C\270q\300\006\300a\300\375q\202$\360\006\000\005\014\210\376\353\001\027\320 0\3200B\357\300!\200\001\263A\022\220\021\177\220%\220|\240<\250%\003\353\210C\266@\004\240@q\230\004\373\230C\302\000\004\240C\240q\377\250\001\200A\330\010\017\210\377}\230A\230Q\230d\240\177%\240\177\260d\270!\022""\000{\035\036X\000\t\020\210z\361\000\377&\240\005\240_\260H\270\267H\300A,\00023\224`\t\377\014\2106\220\026\220q\230\257\001\330\014\027\004\000\006\202@?\377\260(\270&\300\010\310\001\373\310\026\253AQ\330\030\036\230\377f\240A\240Q\200A\340\253\010 \263 \006\370@q\264abk\220\006\270@w\033\000B\240\306`\377#\2401\340\010\013\2104\277\210s\220#\220R\316Bc\377\240\023\240A\330\014\023\220\3531\330\021\006Q\306av\220T|\360`\023\003\r\210Y\220a\335b\337\020\220\005\220U\260 1\330\273\020\026\222`u\230M\265 %\357\250z\270\030\276bf\310A\377\310T\320QY\320YZ\367\320Z[\355\001q\320\0006\343\260a\207j\300\204\003\326\202#V\2606\376\212@A\270V\3001\300A>\217\204\002\320\0007\260q%(\323K\377f\260F\270#\270Q\270\037f\300A\300Q\337\204\002";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2060, 2891);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (2643 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.op,self.values cannot be converted to a Python object for picklingself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.adderBinomialDraws.countsEllipsisSequenceView.MemoryView_AddCounts_AddCounts.__reduce_cython___AddCounts.__setstate_cython___AddCounts.step_op__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toadderallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortraniidindexint64itemsitemsizekkeymemviewmodennamendimnormalnormal_functionnormal_pairsnpnumpyobjoutppackpopraw_blockregisterselfsetdefaultshapesizestartstepstep_opstopstridestructuniformuniform_pairsunpackupdatevaluesweightxzerosziggurat_layersO\200\001\330\004\n\210+\220Q\200\001\340\004\013\2101\210J\220a""\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\300:\310U\320RS\320ST\330\004\013\2101\200\001\360\006\000\005\014\210=\230\001\230\027\320 0\3200B\300!\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\330\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\330\035\036\360\006\000\t\020\210z\230\021\230&\240\005\240_\260H\270H\300A\200A\33023\360\010\000\t\014\2106\220\026\220q\230\001\330\014\027\220q\230\006\230e\240?\260(\270&\300\010\310\001\310\026\310q\320PQ\330\030\036\230f\240A\240Q\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203""\220f\230B\230a\330\004\036\230a\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2205\230\016\240a\240u\250J\260h\270a\270t\3001\330\004\013\2101";
+    #else /* compression: none (2891 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.add_notecollections.abcdisableenableext/random123.pyxgcisenabledlo and hi must have the same lengthno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone draw index per elementself.op,self.values cannot be converted to a Python object for picklingself.table cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIBinomialDrawsBinomialDraws.__reduce_cython__BinomialDraws.__setstate_cython__BinomialDraws.add_toBinomialDraws.adderBinomialDraws.countsEllipsisSequenceView.MemoryView_AddCounts_AddCounts.__reduce_cython___AddCounts.__setstate_cython___AddCounts.step_op__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_toadderallocate_bufferasyncio.coroutinesbasebinomialccachecline_in_tracebackcountcounter_hicounter_locountsdistsim._ext.random123drawdrawsdtypedtype_is_objectelementsemptyencodeenumerateerrorfirst_elementflagsfloat64formatfortranhiiidindexint64itemsitemsizekkeylomemviewmodennamendimnormalnormal_functionnormal_pairsnpnumpyobjoutppackpopraw_blockraw_blocksregisterselfsetdefaultshapesizestartstepstep_opstopstridestructuint32uniformuniform_pairsunpackupdatevaluesvectorizedweightwordsxzerosziggurat_lay""ersO\200\001\330\004\n\210+\220Q\200\001\330\017\020\360\010\000\005\031\230\002\230&\240\001\240\021\330\004\007\200r\210\026\210q\220\003\2203\220a\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220\"\220C\220t\2306\240\022\2401\330\004\"\240!\330\004\007\200q\330\r\016\330\014\017\210q\330\020%\240Q\240e\2501\250B\250a\250t\2601\260B\260a\260t\2703\270a\270u\300A\300S\310\001\340\0200\260\001\260\025\260a\260r\270\021\270$\270a\270r\300\021\300$\300c\310\021\310%\310q\320PS\320ST\330\004\013\2101\200\001\340\004\013\2101\210J\220a\220s\230$\230e\2405\250\001\320)9\270\022\2701\200\001\340\004\013\210=\230\001\230\023\230B\230g\240Q\240e\250:\260Q\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250Q\250e\2601\260D\270\003\2703\270a\270v\300Q\300a\330\004\013\2101\200\001\340\004\030\230\010\240\006\240a\240q\330\004\007\200u\210F\220!\2203\220c\230\021\330\010\016\210j\230\001\230\021\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\032\230!\2305\240\001\240\030\250\021\250$\250a\250u\260A\260T\270\023\270C\270q\300\006\300a\300q\330\004\013\2101\200\001\360\006\000\005\014\210=\230\001\230\027\320 0\3200B\300!\200\001\360\010\000\005\022\220\021\220%\220|\240<\250q\330\004\013\2101\210C\210q\220\004\220C\220q\230\004\230C\230q\240\004\240C\240q\250\001\200A\330\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\330\035\036\360\006\000\t\020\210z\230\021\230&\240\005\240_\260H\270H\300A\200A\33023\360\010\000\t\014\2106\220\026\220q\230\001\330\014\027\220q\230\006\230e\240?\260(\270&\300\010\310\001\310\026\310q\320PQ\330\030\036\230f\240A\240Q\200A\340\010 \240\010\250\006\250a\250q\330\010\016\210b\220\006\220a\220w\230f\240B\240a\330\010#\2401\340\010\013\2104\210s\220#\220R\220s\230$""\230c\240\023\240A\330\014\023\2201\330\010\013\2104\210s\220#\220Q\330\014\017\210v\220T\230\021\330\014\023\2201\330\010\r\210Y\220a\330\r\016\330\014\020\220\005\220U\230!\2301\330\020\026\220a\220u\230M\250\021\250%\250z\270\030\300\021\300$\300f\310A\310T\320QY\320YZ\320Z[\330\010\017\210q\320\0006\260a\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\031\230\021\230%\230q\240\010\250\001\250\024\250V\2606\270\023\270A\270V\3001\300A\330\004\013\2101\320\0007\260q\340\004\030\230\010\240\006\240a\240q\330\004\n\210\"\210F\220!\2203\220f\230B\230a\330\004\036\230a\330\004\007\200q\330\r\016\330\014\032\230!\2305\240\001\240\030\250\021\250$\250f\260F\270#\270Q\270f\300A\300Q\330\004\013\2101";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 145; i++) {
+    for (int i = 0; i < 152; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 32) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 33) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -30620,8 +31144,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 145; i < 159; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-145].length;
+    for (int i = 152; i < 167; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-152].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -30631,15 +31155,15 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 159; i++) {
+    for (Py_ssize_t i = 0; i < 167; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 145;
-      for (Py_ssize_t i=0; i<14; ++i) {
+      PyObject **table = stringtab + 152;
+      for (Py_ssize_t i=0; i<15; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -30662,17 +31186,17 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
   }
   {
     PyObject **numbertab = __pyx_mstate->__pyx_number_tab + 0;
-    int8_t const cint_constants_1[] = {0,-1,1};
+    int8_t const cint_constants_1[] = {0,-1,1,4};
     int32_t const cint_constants_4[] = {136983863L};
-    for (int i = 0; i < 4; i++) {
-      numbertab[i] = PyLong_FromLong((i < 3 ? cint_constants_1[i - 0] : cint_constants_4[i - 3]));
+    for (int i = 0; i < 5; i++) {
+      numbertab[i] = PyLong_FromLong((i < 4 ? cint_constants_1[i - 0] : cint_constants_4[i - 4]));
       if (unlikely(!numbertab[i])) __PYX_ERR(0, 1, __pyx_L1_error)
     }
   }
   #if CYTHON_IMMORTAL_CONSTANTS
   {
     PyObject **table = __pyx_mstate->__pyx_number_tab;
-    for (Py_ssize_t i=0; i<4; ++i) {
+    for (Py_ssize_t i=0; i<5; ++i) {
       #if PY_VERSION_HEX >= 0x030F0000
       PyUnstable_SetImmortal(table[i]);
       #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -30726,84 +31250,89 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 53};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 63};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_ziggurat_layers, __pyx_mstate->__pyx_kp_b_iso88591_1Jas_e5_9_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 100};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_E_aq_5_auJhat1_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 110};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_q_5_fF_QfAQ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 135};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 166};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 150};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 181};
     PyObject* const varnames[] = {0};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_function, __pyx_mstate->__pyx_kp_b_iso88591_00B, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 156};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 187};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_counter_lo, __pyx_mstate->__pyx_n_u_counter_hi, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 164};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_F_3fBa_a_E_aq_5_auJhat_URSST, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 195};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_lo, __pyx_mstate->__pyx_n_u_hi, __pyx_mstate->__pyx_n_u_vectorized, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_words};
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_blocks, __pyx_mstate->__pyx_kp_b_iso88591_r_q_3a_j_F_Ct6_1_q_q_Qe1Bat1Bat, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 175};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 214};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_5_auAT_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 293};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 227};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
+    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 345};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_cache};
-    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 310};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 362};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
-    __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 319};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 371};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
-    __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HHA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HHA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[11] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[11])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 401};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 463};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[14] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[14])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 412};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 474};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
-    __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -37940,6 +38469,29 @@ __pyx_fail:
 }
 
 /* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_uint64_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
     __Pyx_BufFmt_StackElem stack[1];
@@ -37952,6 +38504,29 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_dou
     retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
                                                  (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
                                                  &__Pyx_TypeInfo_double, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
+                                                 &__Pyx_TypeInfo_nn_uint32_t, stack,
                                                  &result, obj);
     if (unlikely(retcode == -1))
         goto __pyx_fail;
@@ -40714,6 +41289,85 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
         py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
+    }
+}
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int neg_one = (int) -1, const_zero = (int) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(int) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;

@@ -9,7 +9,17 @@ cimport numpy as cnp
 from cpython.pycapsule cimport PyCapsule_New
 from step_op cimport StepOp, STEP_OP_CAPSULE
 from libc.stdint cimport uint64_t, int64_t, uint32_t, int32_t
-from philox cimport philox_uniform, philox4x32_10, bits_to_unit
+from philox cimport philox4x32_10, bits_to_unit
+from libc.stddef cimport size_t
+
+cdef extern from "philox_lanes.h":
+    # Philox blocks drawn together (AVX2 where the processor has it): the
+    # words of philox4x32_10 for each counter (lo[j], hi[j]).
+    void distsim_philox_blocks(uint64_t key, const uint64_t* lo, const uint64_t* hi,
+                               size_t n, uint32_t* words) noexcept nogil
+    void distsim_philox_blocks_one_by_one(uint64_t key, const uint64_t* lo,
+                                          const uint64_t* hi, size_t n,
+                                          uint32_t* words) noexcept nogil
 from libc.math cimport floor, sqrt, exp, log
 
 cnp.import_array()
@@ -99,37 +109,58 @@ cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t dr
 
 def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
     """Uniform numbers in [0, 1), one per element id."""
-    cdef Py_ssize_t n = elements.shape[0], k
+    cdef Py_ssize_t n = elements.shape[0]
     out = np.empty(n, dtype=np.float64)
     cdef double[::1] values = out
-    with nogil:
-        for k in range(n):
-            values[k] = philox_uniform(key, <uint64_t>elements[k], draw)
+    if n:
+        with nogil:
+            _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
     return out
+
+
+cdef enum:
+    # Blocks drawn per call of distsim_philox_blocks (a multiple of its lanes).
+    BATCH_BLOCKS = 64
+
+
+cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,
+                         uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
+    """values[k]: `philox_uniform` of counter (elements[k], draws[k] or draw),
+    the blocks of a batch drawn together."""
+    cdef uint64_t lo[BATCH_BLOCKS]
+    cdef uint64_t hi[BATCH_BLOCKS]
+    cdef uint32_t words[4 * BATCH_BLOCKS]
+    cdef Py_ssize_t k = 0, j, m
+    while k < n:
+        m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+        for j in range(m):
+            lo[j] = <uint64_t>elements[k + j]
+            hi[j] = <uint64_t>draws[k + j] if draws else draw
+        distsim_philox_blocks(key, lo, hi, m, words)
+        for j in range(m):
+            values[k + j] = bits_to_unit(words[4 * j], words[4 * j + 1])
+        k += m
 
 
 cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,
                         uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
     """values[k]: the normal number of counter (elements[k], draws[k] or draw).
-    Two blocks at a time (their Philox rounds interleave); the rare blocks
+    The blocks of a batch are drawn together (vectorized); the rare blocks
     outside the rectangles are drawn again by normal_from_block."""
-    cdef uint32_t words[4]
-    cdef uint32_t more_words[4]
-    cdef Py_ssize_t k = 0
-    while k + 2 <= n:
-        philox4x32_10(key, <uint64_t>elements[k], <uint64_t>draws[k] if draws else draw, words)
-        philox4x32_10(key, <uint64_t>elements[k + 1],
-                      <uint64_t>draws[k + 1] if draws else draw, more_words)
-        if not ziggurat_rectangle(words, &values[k]):
-            values[k] = normal_from_block(key, <uint64_t>elements[k],
-                                          <uint64_t>draws[k] if draws else draw)
-        if not ziggurat_rectangle(more_words, &values[k + 1]):
-            values[k + 1] = normal_from_block(key, <uint64_t>elements[k + 1],
-                                              <uint64_t>draws[k + 1] if draws else draw)
-        k += 2
-    if k < n:
-        values[k] = normal_from_block(key, <uint64_t>elements[k],
-                                      <uint64_t>draws[k] if draws else draw)
+    cdef uint64_t lo[BATCH_BLOCKS]
+    cdef uint64_t hi[BATCH_BLOCKS]
+    cdef uint32_t words[4 * BATCH_BLOCKS]
+    cdef Py_ssize_t k = 0, j, m
+    while k < n:
+        m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+        for j in range(m):
+            lo[j] = <uint64_t>elements[k + j]
+            hi[j] = <uint64_t>draws[k + j] if draws else draw
+        distsim_philox_blocks(key, lo, hi, m, words)
+        for j in range(m):
+            if not ziggurat_rectangle(&words[4 * j], &values[k + j]):
+                values[k + j] = normal_from_block(key, lo[j], hi[j])
+        k += m
 
 
 def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
@@ -161,14 +192,35 @@ def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):
     return [out[0], out[1], out[2], out[3]]
 
 
+def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
+               bint vectorized=True):
+    """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
+    each, drawn together as the kernels draw them (``vectorized=False``: the
+    path of processors without AVX2)."""
+    cdef Py_ssize_t n = lo.shape[0]
+    if hi.shape[0] != n:
+        raise ValueError("lo and hi must have the same length")
+    out = np.zeros((n, 4), dtype=np.uint32)
+    cdef uint32_t[:, ::1] words = out
+    if n:
+        with nogil:
+            if vectorized:
+                distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
+            else:
+                distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])
+    return out
+
+
 def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
-    cdef Py_ssize_t n = elements.shape[0], k
+    cdef Py_ssize_t n = elements.shape[0]
+    if draws.shape[0] != n:
+        raise ValueError("one draw index per element")
     out = np.empty(n, dtype=np.float64)
     cdef double[::1] values = out
-    with nogil:
-        for k in range(n):
-            values[k] = philox_uniform(key, <uint64_t>elements[k], <uint64_t>draws[k])
+    if n:
+        with nogil:
+            _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
     return out
 
 
@@ -328,9 +380,6 @@ cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, i
                       Py_ssize_t count) noexcept:
     cdef Py_ssize_t k
     cdef BlockCache cache
-    cdef uint64_t element = <uint64_t>first_element
-    cdef uint32_t words[4]
-    cdef uint32_t more_words[4]
     if self.n <= 0 or self.p <= 0.0 or count == 0:
         return
     if self.p >= 1.0:
@@ -338,44 +387,57 @@ cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, i
             for k in range(count):
                 values[k] += weight * self.n
         return
-    cache.block = 0xFFFFFFFFFFFFFFFF
+    if self.table.normal_approx:
+        cache.block = 0xFFFFFFFFFFFFFFFF
+        with nogil:
+            for k in range(count):
+                values[k] += weight * binomial_draw(
+                    key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
+        return
     with nogil:
-        if stride != 1:  # every stride-th element: one at a time
-            for k in range(count):
-                values[k] += weight * binomial_draw(key, element + <uint64_t>(stride * k), draw,
-                                                    &self.table, &cache)
-            return
-        if self.table.normal_approx:
-            for k in range(count):
-                values[k] += weight * binomial_draw(key, element + k, draw, &self.table,
-                                                    &cache)
-        # Block by block: the same numbers as binomial_draw, without a
-        # check per element.
-        k = 0
-        while k < count and not self.table.normal_approx:
-            if element & 3 == 0 and k + 8 <= count:
-                # Two independent blocks: their rounds interleave.
-                philox4x32_10(key, element >> 2, draw, words)
-                philox4x32_10(key, (element >> 2) + 1, draw, more_words)
-                values[k] += weight * binomial_inversion(words[0], &self.table)
-                values[k + 1] += weight * binomial_inversion(words[1], &self.table)
-                values[k + 2] += weight * binomial_inversion(words[2], &self.table)
-                values[k + 3] += weight * binomial_inversion(words[3], &self.table)
-                values[k + 4] += weight * binomial_inversion(more_words[0], &self.table)
-                values[k + 5] += weight * binomial_inversion(more_words[1], &self.table)
-                values[k + 6] += weight * binomial_inversion(more_words[2], &self.table)
-                values[k + 7] += weight * binomial_inversion(more_words[3], &self.table)
-                k += 8
-                element += 8
-                continue
-            # The first and last few elements, one block at a time.
-            philox4x32_10(key, element >> 2, draw, words)
-            while True:
-                values[k] += weight * binomial_inversion(words[element & 3], &self.table)
-                k += 1
-                element += 1
-                if k == count or element & 3 == 0:
-                    break
+        _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,
+                        weight, values, count)
+
+
+cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,
+                          uint64_t stride, uint64_t draw, double weight, double* values,
+                          Py_ssize_t count) noexcept nogil:
+    """values[k] += weight * the count of element first_element + stride*k:
+    `binomial_draw`'s numbers (word e & 3 of block e >> 2), the blocks of a
+    batch of elements drawn together. Any stride: a rank holding every R-th
+    element (the dealt partition) draws the blocks its elements lie in."""
+    cdef uint64_t lo[BATCH_BLOCKS]
+    cdef uint64_t hi[BATCH_BLOCKS]
+    cdef uint32_t words[4 * BATCH_BLOCKS]
+    cdef Py_ssize_t k = 0, j, m, n_blocks
+    cdef uint64_t element, first_block
+    # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
+    # above it each element has a block of its own.
+    cdef bint consecutive = stride <= 4
+    cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+    for j in range(BATCH_BLOCKS):
+        hi[j] = draw
+    while k < count:
+        m = min(batch, count - k)
+        element = first_element + stride * <uint64_t>k
+        first_block = element >> 2
+        if consecutive:
+            n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
+            for j in range(n_blocks):
+                lo[j] = first_block + j
+            distsim_philox_blocks(key, lo, hi, n_blocks, words)
+            for j in range(m):
+                values[k + j] += weight * binomial_inversion(
+                    words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+                element += stride
+        else:
+            for j in range(m):
+                lo[j] = (element + stride * <uint64_t>j) >> 2
+            distsim_philox_blocks(key, lo, hi, m, words)
+            for j in range(m):
+                values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+                element += stride
+        k += m
 
 
 cdef class _AddCounts:

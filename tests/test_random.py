@@ -21,6 +21,21 @@ def test_philox4x32_10_known_answers():
         [0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1]
 
 
+def test_blocks_drawn_together_are_the_blocks_drawn_one_at_a_time():
+    # ext/philox_lanes.h (vectorized, 16 blocks a round) against philox.pxd's
+    # definition, for every count of blocks around the lanes' multiples.
+    rng = np.random.default_rng(3)
+    for n in list(range(0, 35)) + [64, 1000]:
+        lo = rng.integers(0, 2**63, n, dtype=np.uint64) * np.uint64(2) + np.uint64(n & 1)
+        hi = rng.integers(0, 2**63, n, dtype=np.uint64)
+        key = int(rng.integers(0, 2**63)) * 2 + 1
+        words = random123.raw_blocks(key, lo, hi)
+        assert words.shape == (n, 4)
+        assert all(list(words[j]) == random123.raw_block(key, int(lo[j]), int(hi[j]))
+                   for j in range(n))
+        assert np.array_equal(random123.raw_blocks(key, lo, hi, vectorized=False), words)
+
+
 def test_value_of_an_element_does_not_depend_on_the_others():
     key = stream_key("group", "v")
     everything = uniform(key, np.arange(1000))
@@ -70,12 +85,15 @@ def test_binomial_add_to_adds_the_counts_of_a_contiguous_range_in_place():
         # the table made once serves every draw index
         assert np.array_equal(draws.counts(5, elements, 10),
                               random123.binomial(5, elements, 10, n, p))
-        # a rank's share of the dealt partition: every third element
-        dealt = 1003 + 3 * np.arange(2000, dtype=np.int64)
-        values = np.linspace(-1.0, 1.0, len(dealt))
-        expected = values + 87.81 * random123.binomial(5, dealt, 9, n, p)
-        draws.add_to(5, 1003, 9, 87.81, values, 3)
-        assert np.array_equal(values, expected)
+        # a rank's share of the dealt partition: every R-th element, from any
+        # first element (blocks of 4 elements: shares that cut them anywhere)
+        for first, stride, count in ((1003, 3, 2000), (1002, 2, 777), (5, 4, 300),
+                                     (6, 5, 301), (0, 9, 250), (3, 1, 1), (1, 7, 0)):
+            dealt = first + stride * np.arange(count, dtype=np.int64)
+            values = np.linspace(-1.0, 1.0, len(dealt))
+            expected = values + 87.81 * random123.binomial(5, dealt, 9, n, p)
+            draws.add_to(5, first, 9, 87.81, values, stride)
+            assert np.array_equal(values, expected), (first, stride, count)
     untouched = np.ones(10)
     random123.BinomialDraws(0, 0.5).add_to(5, 0, 9, 1.0, untouched)
     random123.BinomialDraws(100, 0.0).add_to(5, 0, 9, 1.0, untouched)

@@ -18,7 +18,7 @@ import sysconfig
 import tempfile
 
 COMPILE_ARGS = ["-O3", "-funroll-loops"]
-# The C interface of the compiled step loop, which kernels cimport.
+# The C interfaces kernels cimport (the compiled step loop's, the generator's).
 INCLUDE_DIRECTORY = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__)))), "ext")
 _loaded = {}
@@ -28,7 +28,7 @@ import sys
 from Cython.Build import cythonize
 from setuptools import Distribution, Extension
 name, source, build_lib, build_temp, include = sys.argv[1:6]
-extension = Extension(name, [source], extra_compile_args=sys.argv[6:])
+extension = Extension(name, [source], include_dirs=[include], extra_compile_args=sys.argv[6:])
 modules = cythonize([extension], quiet=True, language_level=3, include_path=[include],
                     compiler_directives={"boundscheck": False, "wraparound": False,
                                          "cdivision": True, "initializedcheck": False})
@@ -49,10 +49,16 @@ def cache_directory():
     return os.path.join(base, "kernels")
 
 
+INTERFACE_FILES = ("step_op.pxd", "philox.pxd", "philox.h")
+
+
 @functools.lru_cache(maxsize=None)
 def _interface():
-    with open(os.path.join(INCLUDE_DIRECTORY, "step_op.pxd")) as f:
-        return f.read()
+    texts = []
+    for name in INTERFACE_FILES:
+        with open(os.path.join(INCLUDE_DIRECTORY, name)) as f:
+            texts.append(f.read())
+    return "\n".join(texts)
 
 
 def _key(source):
