@@ -94,14 +94,16 @@ def sparse_delivery_ns_per_spike(form):
     return best_of(3, run) / (steps * per_step * pathways) * 1e9
 
 
-def poisson_ns_per_neuron():
+def poisson_ns_per_neuron(stride=1):
+    """One rank's share: 38,585 neurons, every ``stride``-th (the dealt
+    partition on ``stride`` ranks)."""
     from distsim._ext import random123
     values = np.zeros(38585)
     draws = random123.BinomialDraws(2000, 8e-4)
 
     def run():
         for step in range(1000):
-            draws.add_to(5, 1001, step, 87.81e-12, values)
+            draws.add_to(5, 1001, step, 87.81e-12, values, stride)
     return best_of(3, run) / 1000 / len(values) * 1e9
 
 
@@ -124,29 +126,45 @@ def grouping_ns_per_synapse():
 
 
 def main():
+    import argparse
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=["all", "random"], default="all",
+                        help="random: the random-number kernels alone")
+    parser.add_argument("--label", default="",
+                        help="appended to each kernel's name (e.g. which version ran: "
+                             "PYTHONPATH=/tmp/before python benchmarks/kernels.py)")
+    args = parser.parse_args()
     header = ("# Compiled kernels (1 core)\n\nMachine: " + machine() + ". "
               "`benchmarks/kernels.py`, best of 3-5; sizes of one rank's share of the "
               "full-scale microcircuit on 2 ranks.\n\n"
               "| date | kernel | cost |\n|---|---|---|\n")
     today = time.strftime("%Y-%m-%d")
     path = os.path.join(HERE, "results", "kernels.md")
-    for name, value, unit in (
-            ("delivery into ring buffers (ext/delivery.pyx)", delivery_ns_per_event(),
-             "ns/event"),
-            ("delivery, the same with a compressed row index (worst case: every source "
-             "has a row)", delivery_ns_per_event("compressed"), "ns/event"),
-            ("delivery, 1 M sources, 5% with a synapse on the rank, dense row index",
-             sparse_delivery_ns_per_spike("dense"), "ns/spike/pathway"),
-            ("delivery, the same with a compressed row index",
-             sparse_delivery_ns_per_spike("compressed"), "ns/spike/pathway"),
-            ("PoissonInput, Binomial(2000, 8e-4) added in place", poisson_ns_per_neuron(),
-             "ns/neuron/step"),
-            ("normal numbers (ziggurat on Philox4x32-10)", random_ns_per_number("normal"),
-             "ns/number"),
-            ("uniform numbers (Philox4x32-10)", random_ns_per_number("uniform"), "ns/number"),
-            ("grouping a connect call's synapses by source", grouping_ns_per_synapse(),
-             "ns/synapse")):
-        append_row(path, header, f"| {today} | {name} | {value:.2f} {unit} |")
+    random_kernels = [
+        ("PoissonInput, Binomial(2000, 8e-4) added in place", poisson_ns_per_neuron,
+         "ns/neuron/step"),
+        ("PoissonInput, the same for every 2nd neuron (dealt on 2 ranks)",
+         lambda: poisson_ns_per_neuron(2), "ns/neuron/step"),
+        ("normal numbers (ziggurat on Philox4x32-10)", lambda: random_ns_per_number("normal"),
+         "ns/number"),
+        ("uniform numbers (Philox4x32-10)", lambda: random_ns_per_number("uniform"),
+         "ns/number")]
+    other_kernels = [
+        ("delivery into ring buffers (ext/delivery.pyx)", delivery_ns_per_event, "ns/event"),
+        ("delivery, the same with a compressed row index (worst case: every source "
+         "has a row)", lambda: delivery_ns_per_event("compressed"), "ns/event"),
+        ("delivery, 1 M sources, 5% with a synapse on the rank, dense row index",
+         lambda: sparse_delivery_ns_per_spike("dense"), "ns/spike/pathway"),
+        ("delivery, the same with a compressed row index",
+         lambda: sparse_delivery_ns_per_spike("compressed"), "ns/spike/pathway"),
+        ("grouping a connect call's synapses by source", grouping_ns_per_synapse,
+         "ns/synapse")]
+    kernels = random_kernels + ([] if args.only == "random" else other_kernels)
+    for name, measure, unit in kernels:
+        value = measure()
+        label = f" ({args.label})" if args.label else ""
+        print(f"{name}{label}: {value:.2f} {unit}")
+        append_row(path, header, f"| {today} | {name}{label} | {value:.2f} {unit} |")
 
 
 if __name__ == "__main__":

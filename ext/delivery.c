@@ -2120,6 +2120,7 @@ struct __pyx_t_7step_op_Exchange {
 };
 struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
 struct __pyx_t_7distsim_4_ext_8delivery_Pathways;
+struct __pyx_t_7distsim_4_ext_8delivery_Row;
 
 /* "ext/delivery.pyx":22
  *     void __builtin_prefetch(const void* address, int for_writing, int locality) nogil
@@ -2129,10 +2130,12 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathways;
  *     # neurons) outgrows the caches, and each event is a random access.
 */
 enum  {
-  __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD = 64
+  __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD = 64,
+  __pyx_e_7distsim_4_ext_8delivery_ROWS_AT_ONCE = 0x100,
+  __pyx_e_7distsim_4_ext_8delivery_ROW_START_SYNAPSES = 32
 };
 
-/* "ext/delivery.pyx":28
+/* "ext/delivery.pyx":32
  * 
  * 
  * cdef struct Pathway:             # <<<<<<<<<<<<<<
@@ -2155,7 +2158,7 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathway {
   int64_t column_offset;
 };
 
-/* "ext/delivery.pyx":44
+/* "ext/delivery.pyx":48
  * 
  * 
  * cdef struct Pathways:             # <<<<<<<<<<<<<<
@@ -2167,7 +2170,20 @@ struct __pyx_t_7distsim_4_ext_8delivery_Pathways {
   Py_ssize_t n_pathways;
 };
 
-/* "ext/delivery.pyx":49
+/* "ext/delivery.pyx":146
+ * 
+ * 
+ * cdef struct Row:             # <<<<<<<<<<<<<<
+ *     # One spike's row in a pathway: its synapses and the spike's ring slot.
+ *     int64_t begin
+*/
+struct __pyx_t_7distsim_4_ext_8delivery_Row {
+  int64_t begin;
+  int64_t end;
+  int64_t base_slot;
+};
+
+/* "ext/delivery.pyx":53
  * 
  * 
  * cdef class DeliveryPlan:             # <<<<<<<<<<<<<<
@@ -3722,6 +3738,12 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
 /* CIntFromPy.proto */
 static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
 
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value);
+
+/* CIntFromPy.proto */
+static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
+
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
 
@@ -3733,9 +3755,6 @@ static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long
 
 /* CheckUnpickleChecksum.proto */
 static CYTHON_INLINE int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members);
-
-/* CIntFromPy.proto */
-static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *);
 
 /* CIntFromPy.proto */
 static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
@@ -3913,6 +3932,8 @@ static PyObject *indirect_contiguous = 0;
 static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *, int64_t const *, int64_t const *, Py_ssize_t); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, struct __pyx_t_7distsim_4_ext_8delivery_Row const *, Py_ssize_t); /*proto*/
 static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
@@ -20934,7 +20955,7 @@ static CYTHON_INLINE int64_t __pyx_f_9row_index_find_row(int64_t const *__pyx_v_
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":67
+/* "ext/delivery.pyx":71
  *     cdef Deliverer deliverer_struct
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
@@ -20980,32 +21001,32 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pathways,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 67, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 71, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 67, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 71, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 67, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__cinit__", 0) < (0)) __PYX_ERR(0, 71, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 67, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, i); __PYX_ERR(0, 71, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 67, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 71, __pyx_L3_error)
     }
     __pyx_v_pathways = ((PyObject*)values[0]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 67, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__cinit__", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 71, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21016,7 +21037,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 67, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_pathways), (&PyList_Type), 1, "pathways", 1))) __PYX_ERR(0, 71, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(((struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *)__pyx_v_self), __pyx_v_pathways);
 
   /* function exit code */
@@ -21094,7 +21115,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__cinit__", 0);
 
-  /* "ext/delivery.pyx":75
+  /* "ext/delivery.pyx":79
  *         cdef const double[::1] weights
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)             # <<<<<<<<<<<<<<
@@ -21103,26 +21124,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   if (unlikely(__pyx_v_pathways == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 75, __pyx_L1_error)
+    __PYX_ERR(0, 79, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_pathways); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 79, __pyx_L1_error)
   __pyx_v_self->n_pathways = __pyx_t_1;
 
-  /* "ext/delivery.pyx":76
+  /* "ext/delivery.pyx":80
  *         cdef double[:, ::1] ring
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)             # <<<<<<<<<<<<<<
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
 */
-  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 76, __pyx_L1_error)
+  __pyx_t_2 = PySequence_List(__pyx_v_pathways); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 80, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_GIVEREF(__pyx_t_2);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_2));
   __pyx_t_2 = 0;
 
-  /* "ext/delivery.pyx":77
+  /* "ext/delivery.pyx":81
  *         self.n_pathways = len(pathways)
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))             # <<<<<<<<<<<<<<
@@ -21146,7 +21167,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   __pyx_v_self->pathways = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathway *)malloc((__pyx_t_4 * (sizeof(struct __pyx_t_7distsim_4_ext_8delivery_Pathway)))));
 
 
-  /* "ext/delivery.pyx":78
+  /* "ext/delivery.pyx":82
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -21158,16 +21179,16 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   if (unlikely(__pyx_t_5)) {
 
 
-    /* "ext/delivery.pyx":79
+    /* "ext/delivery.pyx":83
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_pathways):
  *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 79, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 83, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":78
+    /* "ext/delivery.pyx":82
  *         self.keep_alive = list(pathways)
  *         self.pathways = <Pathway*>malloc(max(1, self.n_pathways) * sizeof(Pathway))
  *         if self.pathways == NULL:             # <<<<<<<<<<<<<<
@@ -21176,7 +21197,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   }
 
-  /* "ext/delivery.pyx":80
+  /* "ext/delivery.pyx":84
  *         if self.pathways == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_pathways):             # <<<<<<<<<<<<<<
@@ -21190,7 +21211,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/delivery.pyx":82
+    /* "ext/delivery.pyx":86
  *         for k in range(self.n_pathways):
  *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
  *              column_offset) = pathways[k]             # <<<<<<<<<<<<<<
@@ -21199,7 +21220,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     if (unlikely(__pyx_v_pathways == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 82, __pyx_L1_error)
+      __PYX_ERR(0, 86, __pyx_L1_error)
     }
     __pyx_t_2 = __Pyx_PyList_GET_ITEM(__pyx_v_pathways, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_2);
@@ -21209,7 +21230,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       if (unlikely(size != 9)) {
         if (size > 9) __Pyx_RaiseTooManyValuesError(9);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 81, __pyx_L1_error)
+        __PYX_ERR(0, 85, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -21233,31 +21254,31 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_INCREF(__pyx_t_15);
       } else {
         __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_7);
         __pyx_t_8 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_8);
         __pyx_t_9 = __Pyx_PyList_GET_ITEM_REF(sequence, 2, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_9);
         __pyx_t_10 = __Pyx_PyList_GET_ITEM_REF(sequence, 3, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_10);
         __pyx_t_11 = __Pyx_PyList_GET_ITEM_REF(sequence, 4, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_11);
         __pyx_t_12 = __Pyx_PyList_GET_ITEM_REF(sequence, 5, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_12);
         __pyx_t_13 = __Pyx_PyList_GET_ITEM_REF(sequence, 6, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_13);
         __pyx_t_14 = __Pyx_PyList_GET_ITEM_REF(sequence, 7, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_14);
         __pyx_t_15 = __Pyx_PyList_GET_ITEM_REF(sequence, 8, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_15)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_15);
       }
       #else
@@ -21265,7 +21286,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         Py_ssize_t i;
         PyObject** temps[9] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13,&__pyx_t_14,&__pyx_t_15};
         for (i=0; i < 9; i++) {
-          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 81, __pyx_L1_error)
+          PyObject* item = __Pyx_PySequence_ITEM(sequence, i); if (unlikely(!item)) __PYX_ERR(0, 85, __pyx_L1_error)
           __Pyx_GOTREF(item);
           *(temps[i]) = item;
         }
@@ -21275,7 +21296,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     } else {
       Py_ssize_t index = -1;
       PyObject** temps[9] = {&__pyx_t_7,&__pyx_t_8,&__pyx_t_9,&__pyx_t_10,&__pyx_t_11,&__pyx_t_12,&__pyx_t_13,&__pyx_t_14,&__pyx_t_15};
-      __pyx_t_16 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_t_16 = PyObject_GetIter(__pyx_t_2); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 85, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_16);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_16);
@@ -21284,7 +21305,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_GOTREF(item);
         *(temps[index]) = item;
       }
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_16), 9) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_16), 9) < (0)) __PYX_ERR(0, 85, __pyx_L1_error)
       __pyx_t_17 = NULL;
       __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
       goto __pyx_L7_unpacking_done;
@@ -21292,26 +21313,26 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __Pyx_DECREF(__pyx_t_16); __pyx_t_16 = 0;
       __pyx_t_17 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 81, __pyx_L1_error)
+      __PYX_ERR(0, 85, __pyx_L1_error)
       __pyx_L7_unpacking_done:;
     }
 
-    /* "ext/delivery.pyx":81
+    /* "ext/delivery.pyx":85
  *             raise MemoryError()
  *         for k in range(self.n_pathways):
  *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,             # <<<<<<<<<<<<<<
  *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
 */
-    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_t_7, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 85, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_19 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(__pyx_t_10, 0); if (unlikely(!__pyx_t_19.memview)) __PYX_ERR(0, 85, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
-    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_11, 0); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_20 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint16_t__const__(__pyx_t_11, 0); if (unlikely(!__pyx_t_20.memview)) __PYX_ERR(0, 85, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
-    __pyx_t_21 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_12, 0); if (unlikely(!__pyx_t_21.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_21 = __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(__pyx_t_12, 0); if (unlikely(!__pyx_t_21.memview)) __PYX_ERR(0, 85, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
-    __pyx_t_22 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_14, PyBUF_WRITABLE); if (unlikely(!__pyx_t_22.memview)) __PYX_ERR(0, 81, __pyx_L1_error)
+    __pyx_t_22 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(__pyx_t_14, PyBUF_WRITABLE); if (unlikely(!__pyx_t_22.memview)) __PYX_ERR(0, 85, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_start, 1);
     __pyx_v_row_start = __pyx_t_18;
@@ -21323,7 +21344,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       if (unlikely(size != 2)) {
         if (size > 2) __Pyx_RaiseTooManyValuesError(2);
         else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-        __PYX_ERR(0, 81, __pyx_L1_error)
+        __PYX_ERR(0, 85, __pyx_L1_error)
       }
       #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
       if (likely(PyTuple_CheckExact(sequence))) {
@@ -21333,22 +21354,22 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_INCREF(__pyx_t_23);
       } else {
         __pyx_t_16 = __Pyx_PyList_GET_ITEM_REF(sequence, 0, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_16);
         __pyx_t_23 = __Pyx_PyList_GET_ITEM_REF(sequence, 1, __Pyx_ReferenceSharing_SharedReference);
-        if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 81, __pyx_L1_error)
+        if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 85, __pyx_L1_error)
         __Pyx_XGOTREF(__pyx_t_23);
       }
       #else
-      __pyx_t_16 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_t_16 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_16)) __PYX_ERR(0, 85, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_16);
-      __pyx_t_23 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_t_23 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_23)) __PYX_ERR(0, 85, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_23);
       #endif
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     } else {
       Py_ssize_t index = -1;
-      __pyx_t_24 = PyObject_GetIter(__pyx_t_8); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 81, __pyx_L1_error)
+      __pyx_t_24 = PyObject_GetIter(__pyx_t_8); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 85, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_24);
       __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
       __pyx_t_17 = (CYTHON_COMPILING_IN_LIMITED_API) ? PyIter_Next : __Pyx_PyObject_GetIterNextFunc(__pyx_t_24);
@@ -21356,7 +21377,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __Pyx_GOTREF(__pyx_t_16);
       index = 1; __pyx_t_23 = __pyx_t_17(__pyx_t_24); if (unlikely(!__pyx_t_23)) goto __pyx_L8_unpacking_failed;
       __Pyx_GOTREF(__pyx_t_23);
-      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_24), 2) < (0)) __PYX_ERR(0, 81, __pyx_L1_error)
+      if (__Pyx_IternextUnpackEndCheck(__pyx_t_17(__pyx_t_24), 2) < (0)) __PYX_ERR(0, 85, __pyx_L1_error)
       __pyx_t_17 = NULL;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       goto __pyx_L9_unpacking_done;
@@ -21364,7 +21385,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       __pyx_t_17 = NULL;
       if (__Pyx_IterFinish() == 0) __Pyx_RaiseNeedMoreValuesError(index);
-      __PYX_ERR(0, 81, __pyx_L1_error)
+      __PYX_ERR(0, 85, __pyx_L1_error)
       __pyx_L9_unpacking_done:;
     }
     __Pyx_XDECREF_SET(__pyx_v_sources, __pyx_t_16);
@@ -21394,7 +21415,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __Pyx_XDECREF_SET(__pyx_v_column_offset, __pyx_t_15);
     __pyx_t_15 = 0;
 
-    /* "ext/delivery.pyx":83
+    /* "ext/delivery.pyx":87
  *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
  *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -21412,7 +21433,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       goto __pyx_L11_bool_binop_done;
     }
 
-    /* "ext/delivery.pyx":84
+    /* "ext/delivery.pyx":88
  *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:             # <<<<<<<<<<<<<<
@@ -21426,7 +21447,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     __pyx_L11_bool_binop_done:;
 
-    /* "ext/delivery.pyx":83
+    /* "ext/delivery.pyx":87
  *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
  *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -21436,7 +21457,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":85
+      /* "ext/delivery.pyx":89
  *             if local_targets.shape[0] != delays.shape[0] or \
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")             # <<<<<<<<<<<<<<
@@ -21449,14 +21470,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_targets_delays_and_weights_must};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 85, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 89, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 85, __pyx_L1_error)
+      __PYX_ERR(0, 89, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":83
+      /* "ext/delivery.pyx":87
  *             (row_start, (sources, bits), n_sources, local_targets, delays, weights, first_source, ring,
  *              column_offset) = pathways[k]
  *             if local_targets.shape[0] != delays.shape[0] or \             # <<<<<<<<<<<<<<
@@ -21465,7 +21486,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":86
+    /* "ext/delivery.pyx":90
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -21478,7 +21499,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (unlikely(__pyx_t_5)) {
 
 
-      /* "ext/delivery.pyx":87
+      /* "ext/delivery.pyx":91
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")             # <<<<<<<<<<<<<<
@@ -21491,14 +21512,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_row_start_does_not_end_at_the_nu};
         __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 87, __pyx_L1_error)
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 91, __pyx_L1_error)
         __Pyx_GOTREF(__pyx_t_2);
       }
       __Pyx_Raise(__pyx_t_2, 0, 0, 0);
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 87, __pyx_L1_error)
+      __PYX_ERR(0, 91, __pyx_L1_error)
 
-      /* "ext/delivery.pyx":86
+      /* "ext/delivery.pyx":90
  *                     local_targets.shape[0] != weights.shape[0]:
  *                 raise ValueError("targets, delays and weights must have one length")
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:             # <<<<<<<<<<<<<<
@@ -21507,7 +21528,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     }
 
-    /* "ext/delivery.pyx":88
+    /* "ext/delivery.pyx":92
  *             if row_start[row_start.shape[0] - 1] != local_targets.shape[0]:
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]             # <<<<<<<<<<<<<<
@@ -21517,7 +21538,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     __pyx_t_27 = 0;
     (__pyx_v_self->pathways[__pyx_v_k]).row_start = (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_row_start.data) + __pyx_t_27)) ))));
 
-    /* "ext/delivery.pyx":89
+    /* "ext/delivery.pyx":93
  *                 raise ValueError("row_start does not end at the number of synapses")
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].n_rows = row_start.shape[0] - 1             # <<<<<<<<<<<<<<
@@ -21526,7 +21547,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_rows = ((__pyx_v_row_start.shape[0]) - 1);
 
-    /* "ext/delivery.pyx":90
+    /* "ext/delivery.pyx":94
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].n_rows = row_start.shape[0] - 1
  *             if sources is None:             # <<<<<<<<<<<<<<
@@ -21537,21 +21558,21 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     if (__pyx_t_5) {
 
 
-      /* "ext/delivery.pyx":91
+      /* "ext/delivery.pyx":95
  *             self.pathways[k].n_rows = row_start.shape[0] - 1
  *             if sources is None:
  *                 if self.pathways[k].n_rows != n_sources:             # <<<<<<<<<<<<<<
  *                     raise ValueError("a dense row index has a row per source")
  *                 self.pathways[k].row_sources = NULL
 */
-      __pyx_t_2 = __Pyx_PyLong_From_int64_t((__pyx_v_self->pathways[__pyx_v_k]).n_rows); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 91, __pyx_L1_error)
+      __pyx_t_2 = __Pyx_PyLong_From_int64_t((__pyx_v_self->pathways[__pyx_v_k]).n_rows); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 95, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
-      __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_int_object(__pyx_t_2, __pyx_v_n_sources, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 91, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyObject_CompareBoolNe_int_object(__pyx_t_2, __pyx_v_n_sources, Py_NE); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 95, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       if (unlikely(__pyx_t_5)) {
 
 
-        /* "ext/delivery.pyx":92
+        /* "ext/delivery.pyx":96
  *             if sources is None:
  *                 if self.pathways[k].n_rows != n_sources:
  *                     raise ValueError("a dense row index has a row per source")             # <<<<<<<<<<<<<<
@@ -21564,14 +21585,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_dense_row_index_has_a_row_per};
           __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 92, __pyx_L1_error)
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 96, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_2);
         }
         __Pyx_Raise(__pyx_t_2, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-        __PYX_ERR(0, 92, __pyx_L1_error)
+        __PYX_ERR(0, 96, __pyx_L1_error)
 
-        /* "ext/delivery.pyx":91
+        /* "ext/delivery.pyx":95
  *             self.pathways[k].n_rows = row_start.shape[0] - 1
  *             if sources is None:
  *                 if self.pathways[k].n_rows != n_sources:             # <<<<<<<<<<<<<<
@@ -21580,7 +21601,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
       }
 
-      /* "ext/delivery.pyx":93
+      /* "ext/delivery.pyx":97
  *                 if self.pathways[k].n_rows != n_sources:
  *                     raise ValueError("a dense row index has a row per source")
  *                 self.pathways[k].row_sources = NULL             # <<<<<<<<<<<<<<
@@ -21589,7 +21610,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
       (__pyx_v_self->pathways[__pyx_v_k]).row_sources = NULL;
 
-      /* "ext/delivery.pyx":90
+      /* "ext/delivery.pyx":94
  *             self.pathways[k].row_start = &row_start[0]
  *             self.pathways[k].n_rows = row_start.shape[0] - 1
  *             if sources is None:             # <<<<<<<<<<<<<<
@@ -21599,7 +21620,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       goto __pyx_L14;
     }
 
-    /* "ext/delivery.pyx":95
+    /* "ext/delivery.pyx":99
  *                 self.pathways[k].row_sources = NULL
  *             else:
  *                 row_sources, row_bits = sources, bits             # <<<<<<<<<<<<<<
@@ -21607,8 +21628,8 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
  *                     raise ValueError("one source per row")
 */
     /*else*/ {
-      __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_sources, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 95, __pyx_L1_error)
-      __pyx_t_28 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(__pyx_v_bits, 0); if (unlikely(!__pyx_t_28.memview)) __PYX_ERR(0, 95, __pyx_L1_error)
+      __pyx_t_18 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(__pyx_v_sources, 0); if (unlikely(!__pyx_t_18.memview)) __PYX_ERR(0, 99, __pyx_L1_error)
+      __pyx_t_28 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(__pyx_v_bits, 0); if (unlikely(!__pyx_t_28.memview)) __PYX_ERR(0, 99, __pyx_L1_error)
       __PYX_XCLEAR_MEMVIEW(&__pyx_v_row_sources, 1);
       __pyx_v_row_sources = __pyx_t_18;
       __pyx_t_18.memview = NULL;
@@ -21618,7 +21639,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       __pyx_t_28.memview = NULL;
       __pyx_t_28.data = NULL;
 
-      /* "ext/delivery.pyx":96
+      /* "ext/delivery.pyx":100
  *             else:
  *                 row_sources, row_bits = sources, bits
  *                 if row_sources.shape[0] != self.pathways[k].n_rows:             # <<<<<<<<<<<<<<
@@ -21630,7 +21651,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       if (unlikely(__pyx_t_5)) {
 
 
-        /* "ext/delivery.pyx":97
+        /* "ext/delivery.pyx":101
  *                 row_sources, row_bits = sources, bits
  *                 if row_sources.shape[0] != self.pathways[k].n_rows:
  *                     raise ValueError("one source per row")             # <<<<<<<<<<<<<<
@@ -21643,14 +21664,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_one_source_per_row};
           __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 97, __pyx_L1_error)
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 101, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_2);
         }
         __Pyx_Raise(__pyx_t_2, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-        __PYX_ERR(0, 97, __pyx_L1_error)
+        __PYX_ERR(0, 101, __pyx_L1_error)
 
-        /* "ext/delivery.pyx":96
+        /* "ext/delivery.pyx":100
  *             else:
  *                 row_sources, row_bits = sources, bits
  *                 if row_sources.shape[0] != self.pathways[k].n_rows:             # <<<<<<<<<<<<<<
@@ -21659,21 +21680,21 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
       }
 
-      /* "ext/delivery.pyx":98
+      /* "ext/delivery.pyx":102
  *                 if row_sources.shape[0] != self.pathways[k].n_rows:
  *                     raise ValueError("one source per row")
  *                 if row_bits.shape[0] * 64 < n_sources:             # <<<<<<<<<<<<<<
  *                     raise ValueError("a bit per source")
  *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
 */
-      __pyx_t_2 = PyLong_FromSsize_t(((__pyx_v_row_bits.shape[0]) * 64)); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 98, __pyx_L1_error)
+      __pyx_t_2 = PyLong_FromSsize_t(((__pyx_v_row_bits.shape[0]) * 64)); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 102, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
-      __pyx_t_5 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_2, __pyx_v_n_sources, Py_LT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 98, __pyx_L1_error)
+      __pyx_t_5 = __Pyx_PyObject_CompareBoolLt_int_object(__pyx_t_2, __pyx_v_n_sources, Py_LT); if (unlikely((__pyx_t_5 < 0))) __PYX_ERR(0, 102, __pyx_L1_error)
       __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
       if (unlikely(__pyx_t_5)) {
 
 
-        /* "ext/delivery.pyx":99
+        /* "ext/delivery.pyx":103
  *                     raise ValueError("one source per row")
  *                 if row_bits.shape[0] * 64 < n_sources:
  *                     raise ValueError("a bit per source")             # <<<<<<<<<<<<<<
@@ -21686,14 +21707,14 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_bit_per_source};
           __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_26, (2-__pyx_t_26) | (__pyx_t_26*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 99, __pyx_L1_error)
+          if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 103, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_2);
         }
         __Pyx_Raise(__pyx_t_2, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-        __PYX_ERR(0, 99, __pyx_L1_error)
+        __PYX_ERR(0, 103, __pyx_L1_error)
 
-        /* "ext/delivery.pyx":98
+        /* "ext/delivery.pyx":102
  *                 if row_sources.shape[0] != self.pathways[k].n_rows:
  *                     raise ValueError("one source per row")
  *                 if row_bits.shape[0] * 64 < n_sources:             # <<<<<<<<<<<<<<
@@ -21702,7 +21723,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
       }
 
-      /* "ext/delivery.pyx":100
+      /* "ext/delivery.pyx":104
  *                 if row_bits.shape[0] * 64 < n_sources:
  *                     raise ValueError("a bit per source")
  *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21722,7 +21743,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
       (__pyx_v_self->pathways[__pyx_v_k]).row_sources = __pyx_t_29;
 
-      /* "ext/delivery.pyx":101
+      /* "ext/delivery.pyx":105
  *                     raise ValueError("a bit per source")
  *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
  *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21742,7 +21763,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
       (__pyx_v_self->pathways[__pyx_v_k]).has_row = __pyx_t_30;
 
-      /* "ext/delivery.pyx":102
+      /* "ext/delivery.pyx":106
  *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
  *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
  *                 if not row_sources.shape[0]:             # <<<<<<<<<<<<<<
@@ -21754,7 +21775,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
       if (__pyx_t_5) {
 
 
-        /* "ext/delivery.pyx":103
+        /* "ext/delivery.pyx":107
  *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
  *                 if not row_sources.shape[0]:
  *                     n_sources = 0  # no rows: no spike reaches a synapse here             # <<<<<<<<<<<<<<
@@ -21764,7 +21785,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
         __Pyx_INCREF(__pyx_mstate_global->__pyx_int_0);
         __Pyx_DECREF_SET(__pyx_v_n_sources, __pyx_mstate_global->__pyx_int_0);
 
-        /* "ext/delivery.pyx":102
+        /* "ext/delivery.pyx":106
  *                 self.pathways[k].row_sources = &row_sources[0] if row_sources.shape[0] else NULL
  *                 self.pathways[k].has_row = &row_bits[0] if row_bits.shape[0] else NULL
  *                 if not row_sources.shape[0]:             # <<<<<<<<<<<<<<
@@ -21775,7 +21796,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
     }
     __pyx_L14:;
 
-    /* "ext/delivery.pyx":104
+    /* "ext/delivery.pyx":108
  *                 if not row_sources.shape[0]:
  *                     n_sources = 0  # no rows: no spike reaches a synapse here
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21795,7 +21816,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).local_targets = __pyx_t_31;
 
-    /* "ext/delivery.pyx":105
+    /* "ext/delivery.pyx":109
  *                     n_sources = 0  # no rows: no spike reaches a synapse here
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21815,7 +21836,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).delays = __pyx_t_32;
 
-    /* "ext/delivery.pyx":106
+    /* "ext/delivery.pyx":110
  *             self.pathways[k].local_targets = &local_targets[0] if local_targets.shape[0] else NULL
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -21835,27 +21856,27 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).weights = __pyx_t_33;
 
-    /* "ext/delivery.pyx":107
+    /* "ext/delivery.pyx":111
  *             self.pathways[k].delays = &delays[0] if delays.shape[0] else NULL
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source             # <<<<<<<<<<<<<<
  *             self.pathways[k].n_sources = n_sources
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
 */
-    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 107, __pyx_L1_error)
+    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_first_source); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 111, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).first_source = __pyx_t_34;
 
-    /* "ext/delivery.pyx":108
+    /* "ext/delivery.pyx":112
  *             self.pathways[k].weights = &weights[0] if weights.shape[0] else NULL
  *             self.pathways[k].first_source = first_source
  *             self.pathways[k].n_sources = n_sources             # <<<<<<<<<<<<<<
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]
 */
-    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_n_sources); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 108, __pyx_L1_error)
+    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_n_sources); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 112, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).n_sources = __pyx_t_34;
 
-    /* "ext/delivery.pyx":109
+    /* "ext/delivery.pyx":113
  *             self.pathways[k].first_source = first_source
  *             self.pathways[k].n_sources = n_sources
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL             # <<<<<<<<<<<<<<
@@ -21890,7 +21911,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
     (__pyx_v_self->pathways[__pyx_v_k]).ring = __pyx_t_35;
 
-    /* "ext/delivery.pyx":110
+    /* "ext/delivery.pyx":114
  *             self.pathways[k].n_sources = n_sources
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]             # <<<<<<<<<<<<<<
@@ -21899,7 +21920,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).n_slots = (__pyx_v_ring.shape[0]);
 
-    /* "ext/delivery.pyx":111
+    /* "ext/delivery.pyx":115
  *             self.pathways[k].ring = &ring[0, 0] if ring.shape[0] and ring.shape[1] else NULL
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]             # <<<<<<<<<<<<<<
@@ -21908,19 +21929,19 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
     (__pyx_v_self->pathways[__pyx_v_k]).row_length = (__pyx_v_ring.shape[1]);
 
-    /* "ext/delivery.pyx":112
+    /* "ext/delivery.pyx":116
  *             self.pathways[k].n_slots = ring.shape[0]
  *             self.pathways[k].row_length = ring.shape[1]
  *             self.pathways[k].column_offset = column_offset             # <<<<<<<<<<<<<<
  *         self.deliverer_struct.deliver = _deliver
  *         self.all_pathways.pathways = self.pathways
 */
-    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 112, __pyx_L1_error)
+    __pyx_t_34 = __Pyx_PyLong_As_int64_t(__pyx_v_column_offset); if (unlikely((__pyx_t_34 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 116, __pyx_L1_error)
     (__pyx_v_self->pathways[__pyx_v_k]).column_offset = __pyx_t_34;
   }
 
 
-  /* "ext/delivery.pyx":113
+  /* "ext/delivery.pyx":117
  *             self.pathways[k].row_length = ring.shape[1]
  *             self.pathways[k].column_offset = column_offset
  *         self.deliverer_struct.deliver = _deliver             # <<<<<<<<<<<<<<
@@ -21929,7 +21950,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   __pyx_v_self->deliverer_struct.deliver = __pyx_f_7distsim_4_ext_8delivery__deliver;
 
-  /* "ext/delivery.pyx":114
+  /* "ext/delivery.pyx":118
  *             self.pathways[k].column_offset = column_offset
  *         self.deliverer_struct.deliver = _deliver
  *         self.all_pathways.pathways = self.pathways             # <<<<<<<<<<<<<<
@@ -21940,7 +21961,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
   __pyx_v_self->all_pathways.pathways = __pyx_t_37;
 
-  /* "ext/delivery.pyx":115
+  /* "ext/delivery.pyx":119
  *         self.deliverer_struct.deliver = _deliver
  *         self.all_pathways.pathways = self.pathways
  *         self.all_pathways.n_pathways = self.n_pathways             # <<<<<<<<<<<<<<
@@ -21951,7 +21972,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 
   __pyx_v_self->all_pathways.n_pathways = __pyx_t_4;
 
-  /* "ext/delivery.pyx":116
+  /* "ext/delivery.pyx":120
  *         self.all_pathways.pathways = self.pathways
  *         self.all_pathways.n_pathways = self.n_pathways
  *         self.deliverer_struct.plan = <void*>&self.all_pathways             # <<<<<<<<<<<<<<
@@ -21960,7 +21981,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
 */
   __pyx_v_self->deliverer_struct.plan = ((void *)(&__pyx_v_self->all_pathways));
 
-  /* "ext/delivery.pyx":67
+  /* "ext/delivery.pyx":71
  *     cdef Deliverer deliverer_struct
  * 
  *     def __cinit__(self, list pathways):             # <<<<<<<<<<<<<<
@@ -22012,7 +22033,7 @@ static int __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan___cinit__(struct __p
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":118
+/* "ext/delivery.pyx":122
  *         self.deliverer_struct.plan = <void*>&self.all_pathways
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22035,7 +22056,7 @@ static void __pyx_pw_7distsim_4_ext_8delivery_12DeliveryPlan_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self) {
 
-  /* "ext/delivery.pyx":119
+  /* "ext/delivery.pyx":123
  * 
  *     def __dealloc__(self):
  *         free(self.pathways)             # <<<<<<<<<<<<<<
@@ -22044,7 +22065,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 */
   free(__pyx_v_self->pathways);
 
-  /* "ext/delivery.pyx":118
+  /* "ext/delivery.pyx":122
  *         self.deliverer_struct.plan = <void*>&self.all_pathways
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -22056,7 +22077,7 @@ static void __pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_2__dealloc__(struct
 
 }
 
-/* "ext/delivery.pyx":121
+/* "ext/delivery.pyx":125
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -22105,39 +22126,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_spike_ids,&__pyx_mstate_global->__pyx_n_u_spike_steps,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 121, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 125, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 121, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 125, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 121, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 125, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 121, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "deliver", 0) < (0)) __PYX_ERR(0, 125, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 121, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, i); __PYX_ERR(0, 125, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 121, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 125, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 121, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 125, __pyx_L3_error)
     }
-    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
-    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 121, __pyx_L3_error)
+    __pyx_v_spike_ids = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[0], 0); if (unlikely(!__pyx_v_spike_ids.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
+    __pyx_v_spike_steps = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_spike_steps.memview)) __PYX_ERR(0, 125, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 121, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("deliver", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 125, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22177,7 +22198,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("deliver", 0);
 
-  /* "ext/delivery.pyx":129
+  /* "ext/delivery.pyx":133
  *         same for any number of ranks.
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]             # <<<<<<<<<<<<<<
@@ -22186,7 +22207,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   __pyx_v_n_spikes = (__pyx_v_spike_ids.shape[0]);
 
-  /* "ext/delivery.pyx":130
+  /* "ext/delivery.pyx":134
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
@@ -22198,7 +22219,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":131
+    /* "ext/delivery.pyx":135
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")             # <<<<<<<<<<<<<<
@@ -22211,14 +22232,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_step_per_spike};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 131, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 135, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 131, __pyx_L1_error)
+    __PYX_ERR(0, 135, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":130
+    /* "ext/delivery.pyx":134
  *         """
  *         cdef Py_ssize_t n_spikes = spike_ids.shape[0]
  *         if spike_steps.shape[0] != n_spikes:             # <<<<<<<<<<<<<<
@@ -22227,7 +22248,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   }
 
-  /* "ext/delivery.pyx":132
+  /* "ext/delivery.pyx":136
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")
  *         if n_spikes:             # <<<<<<<<<<<<<<
@@ -22239,7 +22260,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   if (__pyx_t_1) {
 
 
-    /* "ext/delivery.pyx":133
+    /* "ext/delivery.pyx":137
  *             raise ValueError("one step per spike")
  *         if n_spikes:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -22252,7 +22273,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/delivery.pyx":134
+          /* "ext/delivery.pyx":138
  *         if n_spikes:
  *             with nogil:
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)             # <<<<<<<<<<<<<<
@@ -22264,7 +22285,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
           __pyx_f_7distsim_4_ext_8delivery__deliver(((void *)(&__pyx_v_self->all_pathways)), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_ids.data) + __pyx_t_5)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_spike_steps.data) + __pyx_t_6)) )))), __pyx_v_n_spikes);
         }
 
-        /* "ext/delivery.pyx":133
+        /* "ext/delivery.pyx":137
  *             raise ValueError("one step per spike")
  *         if n_spikes:
  *             with nogil:             # <<<<<<<<<<<<<<
@@ -22281,7 +22302,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
         }
     }
 
-    /* "ext/delivery.pyx":132
+    /* "ext/delivery.pyx":136
  *         if spike_steps.shape[0] != n_spikes:
  *             raise ValueError("one step per spike")
  *         if n_spikes:             # <<<<<<<<<<<<<<
@@ -22290,7 +22311,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 */
   }
 
-  /* "ext/delivery.pyx":121
+  /* "ext/delivery.pyx":125
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
@@ -22313,7 +22334,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":136
+/* "ext/delivery.pyx":140
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
  * 
  *     def deliverer(self):             # <<<<<<<<<<<<<<
@@ -22373,14 +22394,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(str
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("deliverer", 0);
 
-  /* "ext/delivery.pyx":139
+  /* "ext/delivery.pyx":143
  *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
  *         valid while this plan lives)."""
  *         return PyCapsule_New(&self.deliverer_struct, DELIVERER_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->deliverer_struct), __pyx_f_7step_op_DELIVERER_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 139, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->deliverer_struct), __pyx_f_7step_op_DELIVERER_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 143, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22393,7 +22414,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(str
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/delivery.pyx":136
+  /* "ext/delivery.pyx":140
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
  * 
  *     def deliverer(self):             # <<<<<<<<<<<<<<
@@ -22616,7 +22637,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_c
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":142
+/* "ext/delivery.pyx":153
  * 
  * 
  * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,             # <<<<<<<<<<<<<<
@@ -22626,39 +22647,30 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_c
 
 static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer, int64_t const *__pyx_v_spike_ids, int64_t const *__pyx_v_spike_steps, Py_ssize_t __pyx_v_n_spikes) {
   struct __pyx_t_7distsim_4_ext_8delivery_Pathways *__pyx_v_plan;
+  struct __pyx_t_7distsim_4_ext_8delivery_Row __pyx_v_rows[__pyx_e_7distsim_4_ext_8delivery_ROWS_AT_ONCE];
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_p;
-  int64_t __pyx_v_syn;
+  Py_ssize_t __pyx_v_n_rows;
   int64_t __pyx_v_source;
   int64_t __pyx_v_row;
-  int64_t __pyx_v_base;
-  int64_t __pyx_v_row_end;
   struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw;
   Py_ssize_t __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   int __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  Py_ssize_t __pyx_t_7;
-  int __pyx_t_8;
-  int64_t __pyx_t_9;
-  int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
-  double *__pyx_t_12;
-  long __pyx_t_13;
+  int __pyx_t_5;
 
-  /* "ext/delivery.pyx":144
+  /* "ext/delivery.pyx":155
  * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,
  *                    Py_ssize_t n_spikes) noexcept nogil:
  *     cdef Pathways* plan = <Pathways*>plan_pointer             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t k, p
- *     cdef int64_t syn, source, row, base, row_end
+ *     cdef Row rows[ROWS_AT_ONCE]
+ *     cdef Py_ssize_t k, p, n_rows
 */
   __pyx_v_plan = ((struct __pyx_t_7distsim_4_ext_8delivery_Pathways *)__pyx_v_plan_pointer);
 
-  /* "ext/delivery.pyx":148
- *     cdef int64_t syn, source, row, base, row_end
+  /* "ext/delivery.pyx":160
+ *     cdef int64_t source, row
  *     cdef Pathway* pw
  *     for p in range(plan.n_pathways):             # <<<<<<<<<<<<<<
  *         pw = &plan.pathways[p]
@@ -22671,7 +22683,7 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_p = __pyx_t_3;
 
-    /* "ext/delivery.pyx":149
+    /* "ext/delivery.pyx":161
  *     cdef Pathway* pw
  *     for p in range(plan.n_pathways):
  *         pw = &plan.pathways[p]             # <<<<<<<<<<<<<<
@@ -22680,226 +22692,239 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 */
     __pyx_v_pw = (&(__pyx_v_plan->pathways[__pyx_v_p]));
 
-    /* "ext/delivery.pyx":150
+    /* "ext/delivery.pyx":162
  *     for p in range(plan.n_pathways):
  *         pw = &plan.pathways[p]
  *         if pw.ring == NULL:             # <<<<<<<<<<<<<<
  *             continue
- *         for k in range(n_spikes):
+ *         k = 0
 */
     __pyx_t_4 = (__pyx_v_pw->ring == NULL);
 
     if (__pyx_t_4) {
 
 
-      /* "ext/delivery.pyx":151
+      /* "ext/delivery.pyx":163
  *         pw = &plan.pathways[p]
  *         if pw.ring == NULL:
  *             continue             # <<<<<<<<<<<<<<
- *         for k in range(n_spikes):
- *             source = spike_ids[k] - pw.first_source
+ *         k = 0
+ *         while k < n_spikes:
 */
       goto __pyx_L3_continue;
 
-      /* "ext/delivery.pyx":150
+      /* "ext/delivery.pyx":162
  *     for p in range(plan.n_pathways):
  *         pw = &plan.pathways[p]
  *         if pw.ring == NULL:             # <<<<<<<<<<<<<<
  *             continue
- *         for k in range(n_spikes):
+ *         k = 0
 */
     }
 
-    /* "ext/delivery.pyx":152
+    /* "ext/delivery.pyx":164
  *         if pw.ring == NULL:
  *             continue
- *         for k in range(n_spikes):             # <<<<<<<<<<<<<<
- *             source = spike_ids[k] - pw.first_source
- *             if source < 0 or source >= pw.n_sources:
+ *         k = 0             # <<<<<<<<<<<<<<
+ *         while k < n_spikes:
+ *             # The rows of the next spikes that reach this rank, in spike order.
 */
+    __pyx_v_k = 0;
 
-    __pyx_t_5 = __pyx_v_n_spikes;
-    __pyx_t_6 = __pyx_t_5;
-
-    for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
-      __pyx_v_k = __pyx_t_7;
-
-      /* "ext/delivery.pyx":153
+    /* "ext/delivery.pyx":165
  *             continue
- *         for k in range(n_spikes):
- *             source = spike_ids[k] - pw.first_source             # <<<<<<<<<<<<<<
- *             if source < 0 or source >= pw.n_sources:
- *                 continue
+ *         k = 0
+ *         while k < n_spikes:             # <<<<<<<<<<<<<<
+ *             # The rows of the next spikes that reach this rank, in spike order.
+ *             n_rows = 0
 */
-      __pyx_v_source = ((__pyx_v_spike_ids[__pyx_v_k]) - __pyx_v_pw->first_source);
+    while (1) {
+      __pyx_t_4 = (__pyx_v_k < __pyx_v_n_spikes);
 
-      /* "ext/delivery.pyx":154
- *         for k in range(n_spikes):
- *             source = spike_ids[k] - pw.first_source
- *             if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
- *                 continue
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+
+      if (!__pyx_t_4) break;
+
+      /* "ext/delivery.pyx":167
+ *         while k < n_spikes:
+ *             # The rows of the next spikes that reach this rank, in spike order.
+ *             n_rows = 0             # <<<<<<<<<<<<<<
+ *             while k < n_spikes and n_rows < ROWS_AT_ONCE:
+ *                 source = spike_ids[k] - pw.first_source
 */
-      __pyx_t_8 = (__pyx_v_source < 0);
+      __pyx_v_n_rows = 0;
 
-      if (!__pyx_t_8) {
-
-      } else {
-
-        __pyx_t_4 = __pyx_t_8;
-
-        goto __pyx_L9_bool_binop_done;
-      }
-      __pyx_t_8 = (__pyx_v_source >= __pyx_v_pw->n_sources);
-
-
-      __pyx_t_4 = __pyx_t_8;
-
-      __pyx_L9_bool_binop_done:;
-      if (__pyx_t_4) {
-
-
-        /* "ext/delivery.pyx":155
- *             source = spike_ids[k] - pw.first_source
- *             if source < 0 or source >= pw.n_sources:
- *                 continue             # <<<<<<<<<<<<<<
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
- *             if row < 0:
+      /* "ext/delivery.pyx":168
+ *             # The rows of the next spikes that reach this rank, in spike order.
+ *             n_rows = 0
+ *             while k < n_spikes and n_rows < ROWS_AT_ONCE:             # <<<<<<<<<<<<<<
+ *                 source = spike_ids[k] - pw.first_source
+ *                 if 0 <= source < pw.n_sources:
 */
-        goto __pyx_L6_continue;
+      while (1) {
+        __pyx_t_5 = (__pyx_v_k < __pyx_v_n_spikes);
 
-        /* "ext/delivery.pyx":154
- *         for k in range(n_spikes):
- *             source = spike_ids[k] - pw.first_source
- *             if source < 0 or source >= pw.n_sources:             # <<<<<<<<<<<<<<
- *                 continue
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+        if (__pyx_t_5) {
+
+        } else {
+
+          __pyx_t_4 = __pyx_t_5;
+
+          goto __pyx_L10_bool_binop_done;
+        }
+        __pyx_t_5 = (__pyx_v_n_rows < __pyx_e_7distsim_4_ext_8delivery_ROWS_AT_ONCE);
+
+
+        __pyx_t_4 = __pyx_t_5;
+
+        __pyx_L10_bool_binop_done:;
+
+        if (!__pyx_t_4) break;
+
+        /* "ext/delivery.pyx":169
+ *             n_rows = 0
+ *             while k < n_spikes and n_rows < ROWS_AT_ONCE:
+ *                 source = spike_ids[k] - pw.first_source             # <<<<<<<<<<<<<<
+ *                 if 0 <= source < pw.n_sources:
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
 */
-      }
+        __pyx_v_source = ((__pyx_v_spike_ids[__pyx_v_k]) - __pyx_v_pw->first_source);
 
-      /* "ext/delivery.pyx":156
- *             if source < 0 or source >= pw.n_sources:
- *                 continue
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)             # <<<<<<<<<<<<<<
- *             if row < 0:
- *                 continue
+        /* "ext/delivery.pyx":170
+ *             while k < n_spikes and n_rows < ROWS_AT_ONCE:
+ *                 source = spike_ids[k] - pw.first_source
+ *                 if 0 <= source < pw.n_sources:             # <<<<<<<<<<<<<<
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:
 */
-      __pyx_v_row = __pyx_f_9row_index_find_row(__pyx_v_pw->row_sources, __pyx_v_pw->has_row, __pyx_v_pw->n_rows, __pyx_v_source);
-
-      /* "ext/delivery.pyx":157
- *                 continue
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
- *             if row < 0:             # <<<<<<<<<<<<<<
- *                 continue
- *             base = spike_steps[k] % pw.n_slots
-*/
-      __pyx_t_4 = (__pyx_v_row < 0);
-
-      if (__pyx_t_4) {
-
-
-        /* "ext/delivery.pyx":158
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
- *             if row < 0:
- *                 continue             # <<<<<<<<<<<<<<
- *             base = spike_steps[k] % pw.n_slots
- *             row_end = pw.row_start[row + 1]
-*/
-        goto __pyx_L6_continue;
-
-        /* "ext/delivery.pyx":157
- *                 continue
- *             row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
- *             if row < 0:             # <<<<<<<<<<<<<<
- *                 continue
- *             base = spike_steps[k] % pw.n_slots
-*/
-      }
-
-      /* "ext/delivery.pyx":159
- *             if row < 0:
- *                 continue
- *             base = spike_steps[k] % pw.n_slots             # <<<<<<<<<<<<<<
- *             row_end = pw.row_start[row + 1]
- *             for syn in range(pw.row_start[row], row_end):
-*/
-      __pyx_v_base = ((__pyx_v_spike_steps[__pyx_v_k]) % __pyx_v_pw->n_slots);
-
-      /* "ext/delivery.pyx":160
- *                 continue
- *             base = spike_steps[k] % pw.n_slots
- *             row_end = pw.row_start[row + 1]             # <<<<<<<<<<<<<<
- *             for syn in range(pw.row_start[row], row_end):
- *                 if syn + PREFETCH_AHEAD < row_end:
-*/
-      __pyx_v_row_end = (__pyx_v_pw->row_start[(__pyx_v_row + 1)]);
-
-      /* "ext/delivery.pyx":161
- *             base = spike_steps[k] % pw.n_slots
- *             row_end = pw.row_start[row + 1]
- *             for syn in range(pw.row_start[row], row_end):             # <<<<<<<<<<<<<<
- *                 if syn + PREFETCH_AHEAD < row_end:
- *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
-*/
-
-      __pyx_t_9 = __pyx_v_row_end;
-      __pyx_t_10 = __pyx_t_9;
-
-      for (__pyx_t_11 = (__pyx_v_pw->row_start[__pyx_v_row]); __pyx_t_11 < __pyx_t_10; __pyx_t_11+=1) {
-        __pyx_v_syn = __pyx_t_11;
-
-        /* "ext/delivery.pyx":162
- *             row_end = pw.row_start[row + 1]
- *             for syn in range(pw.row_start[row], row_end):
- *                 if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
- *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
- *                 _entry(pw, base, syn)[0] += pw.weights[syn]
-*/
-        __pyx_t_4 = ((__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD) < __pyx_v_row_end);
-
+        __pyx_t_4 = (0 <= __pyx_v_source);
+        if (__pyx_t_4) {
+          __pyx_t_4 = (__pyx_v_source < __pyx_v_pw->n_sources);
+        }
         if (__pyx_t_4) {
 
 
-          /* "ext/delivery.pyx":163
- *             for syn in range(pw.row_start[row], row_end):
- *                 if syn + PREFETCH_AHEAD < row_end:
- *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)             # <<<<<<<<<<<<<<
- *                 _entry(pw, base, syn)[0] += pw.weights[syn]
- * 
+          /* "ext/delivery.pyx":171
+ *                 source = spike_ids[k] - pw.first_source
+ *                 if 0 <= source < pw.n_sources:
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)             # <<<<<<<<<<<<<<
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:
+ *                         rows[n_rows].begin = pw.row_start[row]
 */
-          __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, (__pyx_v_syn + __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD)), 1, 3);
+          __pyx_v_row = __pyx_f_9row_index_find_row(__pyx_v_pw->row_sources, __pyx_v_pw->has_row, __pyx_v_pw->n_rows, __pyx_v_source);
 
-          /* "ext/delivery.pyx":162
- *             row_end = pw.row_start[row + 1]
- *             for syn in range(pw.row_start[row], row_end):
- *                 if syn + PREFETCH_AHEAD < row_end:             # <<<<<<<<<<<<<<
- *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
- *                 _entry(pw, base, syn)[0] += pw.weights[syn]
+          /* "ext/delivery.pyx":172
+ *                 if 0 <= source < pw.n_sources:
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:             # <<<<<<<<<<<<<<
+ *                         rows[n_rows].begin = pw.row_start[row]
+ *                         rows[n_rows].end = pw.row_start[row + 1]
+*/
+          __pyx_t_5 = (__pyx_v_row >= 0);
+
+          if (__pyx_t_5) {
+
+          } else {
+
+            __pyx_t_4 = __pyx_t_5;
+
+            goto __pyx_L14_bool_binop_done;
+          }
+          __pyx_t_5 = ((__pyx_v_pw->row_start[(__pyx_v_row + 1)]) > (__pyx_v_pw->row_start[__pyx_v_row]));
+
+
+          __pyx_t_4 = __pyx_t_5;
+
+          __pyx_L14_bool_binop_done:;
+          if (__pyx_t_4) {
+
+
+            /* "ext/delivery.pyx":173
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:
+ *                         rows[n_rows].begin = pw.row_start[row]             # <<<<<<<<<<<<<<
+ *                         rows[n_rows].end = pw.row_start[row + 1]
+ *                         rows[n_rows].base_slot = spike_steps[k] % pw.n_slots
+*/
+            (__pyx_v_rows[__pyx_v_n_rows]).begin = (__pyx_v_pw->row_start[__pyx_v_row]);
+
+            /* "ext/delivery.pyx":174
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:
+ *                         rows[n_rows].begin = pw.row_start[row]
+ *                         rows[n_rows].end = pw.row_start[row + 1]             # <<<<<<<<<<<<<<
+ *                         rows[n_rows].base_slot = spike_steps[k] % pw.n_slots
+ *                         _prefetch_row_start(pw, rows[n_rows].begin, rows[n_rows].end)
+*/
+            (__pyx_v_rows[__pyx_v_n_rows]).end = (__pyx_v_pw->row_start[(__pyx_v_row + 1)]);
+
+            /* "ext/delivery.pyx":175
+ *                         rows[n_rows].begin = pw.row_start[row]
+ *                         rows[n_rows].end = pw.row_start[row + 1]
+ *                         rows[n_rows].base_slot = spike_steps[k] % pw.n_slots             # <<<<<<<<<<<<<<
+ *                         _prefetch_row_start(pw, rows[n_rows].begin, rows[n_rows].end)
+ *                         n_rows += 1
+*/
+            (__pyx_v_rows[__pyx_v_n_rows]).base_slot = ((__pyx_v_spike_steps[__pyx_v_k]) % __pyx_v_pw->n_slots);
+
+            /* "ext/delivery.pyx":176
+ *                         rows[n_rows].end = pw.row_start[row + 1]
+ *                         rows[n_rows].base_slot = spike_steps[k] % pw.n_slots
+ *                         _prefetch_row_start(pw, rows[n_rows].begin, rows[n_rows].end)             # <<<<<<<<<<<<<<
+ *                         n_rows += 1
+ *                 k += 1
+*/
+            __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(__pyx_v_pw, (__pyx_v_rows[__pyx_v_n_rows]).begin, (__pyx_v_rows[__pyx_v_n_rows]).end);
+
+            /* "ext/delivery.pyx":177
+ *                         rows[n_rows].base_slot = spike_steps[k] % pw.n_slots
+ *                         _prefetch_row_start(pw, rows[n_rows].begin, rows[n_rows].end)
+ *                         n_rows += 1             # <<<<<<<<<<<<<<
+ *                 k += 1
+ *             _add_rows(pw, rows, n_rows)
+*/
+            __pyx_v_n_rows = (__pyx_v_n_rows + 1);
+
+            /* "ext/delivery.pyx":172
+ *                 if 0 <= source < pw.n_sources:
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:             # <<<<<<<<<<<<<<
+ *                         rows[n_rows].begin = pw.row_start[row]
+ *                         rows[n_rows].end = pw.row_start[row + 1]
+*/
+          }
+
+          /* "ext/delivery.pyx":170
+ *             while k < n_spikes and n_rows < ROWS_AT_ONCE:
+ *                 source = spike_ids[k] - pw.first_source
+ *                 if 0 <= source < pw.n_sources:             # <<<<<<<<<<<<<<
+ *                     row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+ *                     if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:
 */
         }
 
-        /* "ext/delivery.pyx":164
- *                 if syn + PREFETCH_AHEAD < row_end:
- *                     __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
- *                 _entry(pw, base, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
+        /* "ext/delivery.pyx":178
+ *                         _prefetch_row_start(pw, rows[n_rows].begin, rows[n_rows].end)
+ *                         n_rows += 1
+ *                 k += 1             # <<<<<<<<<<<<<<
+ *             _add_rows(pw, rows, n_rows)
+ * 
+*/
+        __pyx_v_k = (__pyx_v_k + 1);
+      }
+
+      /* "ext/delivery.pyx":179
+ *                         n_rows += 1
+ *                 k += 1
+ *             _add_rows(pw, rows, n_rows)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-
-        __pyx_t_12 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, __pyx_v_base, __pyx_v_syn);
-
-        __pyx_t_13 = 0;
-        (__pyx_t_12[__pyx_t_13]) = ((__pyx_t_12[__pyx_t_13]) + (__pyx_v_pw->weights[__pyx_v_syn]));
-      }
-
-      __pyx_L6_continue:;
+      __pyx_f_7distsim_4_ext_8delivery__add_rows(__pyx_v_pw, __pyx_v_rows, __pyx_v_n_rows);
     }
-
     __pyx_L3_continue:;
   }
 
 
-  /* "ext/delivery.pyx":142
+  /* "ext/delivery.pyx":153
  * 
  * 
  * cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,             # <<<<<<<<<<<<<<
@@ -22916,10 +22941,439 @@ static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *__pyx_v_plan_pointer
 
 
 
+}
+
+/* "ext/delivery.pyx":182
+ * 
+ * 
+ * cdef inline void _prefetch_row_start(Pathway* pw, int64_t begin, int64_t end) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Ask for the first synapses of a row (read when the look-ahead of
+ *     `_add_rows` reaches them; the processor's own prefetcher follows the rest)."""
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw, int64_t __pyx_v_begin, int64_t __pyx_v_end) {
+  int64_t __pyx_v_syn;
+  int64_t __pyx_t_1;
+  int64_t __pyx_t_2;
+  int64_t __pyx_t_3;
+  int __pyx_t_4;
+
+  /* "ext/delivery.pyx":186
+ *     `_add_rows` reaches them; the processor's own prefetcher follows the rest)."""
+ *     cdef int64_t syn
+ *     for syn in range(begin, min(end, begin + ROW_START_SYNAPSES), 8):             # <<<<<<<<<<<<<<
+ *         __builtin_prefetch(&pw.delays[syn], 0, 3)
+ *         __builtin_prefetch(&pw.local_targets[syn], 0, 3)
+*/
+
+  __pyx_t_1 = (__pyx_v_begin + __pyx_e_7distsim_4_ext_8delivery_ROW_START_SYNAPSES);
+
+  __pyx_t_2 = __pyx_v_end;
+  __pyx_t_4 = (__pyx_t_1 < __pyx_t_2);
+
+  if (__pyx_t_4) {
+
+    __pyx_t_3 = __pyx_t_1;
+  } else {
+
+    __pyx_t_3 = __pyx_t_2;
+  }
+
+
+  __pyx_t_1 = __pyx_t_3;
+
+  __pyx_t_3 = __pyx_t_1;
+
+  for (__pyx_t_2 = __pyx_v_begin; __pyx_t_2 < __pyx_t_3; __pyx_t_2+=8) {
+    __pyx_v_syn = __pyx_t_2;
+
+    /* "ext/delivery.pyx":187
+ *     cdef int64_t syn
+ *     for syn in range(begin, min(end, begin + ROW_START_SYNAPSES), 8):
+ *         __builtin_prefetch(&pw.delays[syn], 0, 3)             # <<<<<<<<<<<<<<
+ *         __builtin_prefetch(&pw.local_targets[syn], 0, 3)
+ *         __builtin_prefetch(&pw.weights[syn], 0, 3)
+*/
+    __builtin_prefetch((&(__pyx_v_pw->delays[__pyx_v_syn])), 0, 3);
+
+    /* "ext/delivery.pyx":188
+ *     for syn in range(begin, min(end, begin + ROW_START_SYNAPSES), 8):
+ *         __builtin_prefetch(&pw.delays[syn], 0, 3)
+ *         __builtin_prefetch(&pw.local_targets[syn], 0, 3)             # <<<<<<<<<<<<<<
+ *         __builtin_prefetch(&pw.weights[syn], 0, 3)
+ * 
+*/
+    __builtin_prefetch((&(__pyx_v_pw->local_targets[__pyx_v_syn])), 0, 3);
+
+    /* "ext/delivery.pyx":189
+ *         __builtin_prefetch(&pw.delays[syn], 0, 3)
+ *         __builtin_prefetch(&pw.local_targets[syn], 0, 3)
+ *         __builtin_prefetch(&pw.weights[syn], 0, 3)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+    __builtin_prefetch((&(__pyx_v_pw->weights[__pyx_v_syn])), 0, 3);
+  }
+
+
+  /* "ext/delivery.pyx":182
+ * 
+ * 
+ * cdef inline void _prefetch_row_start(Pathway* pw, int64_t begin, int64_t end) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """Ask for the first synapses of a row (read when the look-ahead of
+ *     `_add_rows` reaches them; the processor's own prefetcher follows the rest)."""
+*/
+
+  /* function exit code */
 
 }
 
-/* "ext/delivery.pyx":167
+/* "ext/delivery.pyx":192
+ * 
+ * 
+ * cdef inline void _add_rows(Pathway* pw, const Row* rows, Py_ssize_t n_rows) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """The rows' events in order, the ring entry of the event PREFETCH_AHEAD
+ *     events later asked for ahead, across rows (most rows are shorter than
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw, struct __pyx_t_7distsim_4_ext_8delivery_Row const *__pyx_v_rows, Py_ssize_t __pyx_v_n_rows) {
+  Py_ssize_t __pyx_v_r;
+  Py_ssize_t __pyx_v_ahead_row;
+  int64_t __pyx_v_syn;
+  int64_t __pyx_v_ahead_syn;
+  CYTHON_UNUSED int __pyx_v_k;
+  int64_t __pyx_t_1;
+  int __pyx_t_2;
+  int __pyx_t_3;
+  int __pyx_t_4;
+  int __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  Py_ssize_t __pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  int64_t __pyx_t_9;
+  int64_t __pyx_t_10;
+  int64_t __pyx_t_11;
+  double *__pyx_t_12;
+  long __pyx_t_13;
+
+  /* "ext/delivery.pyx":196
+ *     events later asked for ahead, across rows (most rows are shorter than
+ *     that when a rank holds a share of every population)."""
+ *     cdef Py_ssize_t r, ahead_row = 0             # <<<<<<<<<<<<<<
+ *     cdef int64_t syn, ahead_syn = rows[0].begin if n_rows else 0
+ *     cdef int k
+*/
+  __pyx_v_ahead_row = 0;
+
+  /* "ext/delivery.pyx":197
+ *     that when a rank holds a share of every population)."""
+ *     cdef Py_ssize_t r, ahead_row = 0
+ *     cdef int64_t syn, ahead_syn = rows[0].begin if n_rows else 0             # <<<<<<<<<<<<<<
+ *     cdef int k
+ *     # Start the look-ahead PREFETCH_AHEAD events in.
+*/
+  __pyx_t_2 = (__pyx_v_n_rows != 0);
+
+  if (__pyx_t_2) {
+
+    __pyx_t_1 = (__pyx_v_rows[0]).begin;
+  } else {
+
+    __pyx_t_1 = 0;
+  }
+
+  __pyx_v_ahead_syn = __pyx_t_1;
+
+  /* "ext/delivery.pyx":200
+ *     cdef int k
+ *     # Start the look-ahead PREFETCH_AHEAD events in.
+ *     for k in range(PREFETCH_AHEAD):             # <<<<<<<<<<<<<<
+ *         if ahead_row == n_rows:
+ *             break
+*/
+
+  __pyx_t_3 = __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD;
+  __pyx_t_4 = __pyx_t_3;
+
+  for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
+    __pyx_v_k = __pyx_t_5;
+
+    /* "ext/delivery.pyx":201
+ *     # Start the look-ahead PREFETCH_AHEAD events in.
+ *     for k in range(PREFETCH_AHEAD):
+ *         if ahead_row == n_rows:             # <<<<<<<<<<<<<<
+ *             break
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+*/
+    __pyx_t_2 = (__pyx_v_ahead_row == __pyx_v_n_rows);
+
+    if (__pyx_t_2) {
+
+
+      /* "ext/delivery.pyx":202
+ *     for k in range(PREFETCH_AHEAD):
+ *         if ahead_row == n_rows:
+ *             break             # <<<<<<<<<<<<<<
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *         ahead_syn += 1
+*/
+      goto __pyx_L4_break;
+
+      /* "ext/delivery.pyx":201
+ *     # Start the look-ahead PREFETCH_AHEAD events in.
+ *     for k in range(PREFETCH_AHEAD):
+ *         if ahead_row == n_rows:             # <<<<<<<<<<<<<<
+ *             break
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+*/
+    }
+
+    /* "ext/delivery.pyx":203
+ *         if ahead_row == n_rows:
+ *             break
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)             # <<<<<<<<<<<<<<
+ *         ahead_syn += 1
+ *         if ahead_syn == rows[ahead_row].end:
+*/
+    __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_ahead_row]).base_slot, __pyx_v_ahead_syn), 1, 3);
+
+    /* "ext/delivery.pyx":204
+ *             break
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *         ahead_syn += 1             # <<<<<<<<<<<<<<
+ *         if ahead_syn == rows[ahead_row].end:
+ *             ahead_row += 1
+*/
+    __pyx_v_ahead_syn = (__pyx_v_ahead_syn + 1);
+
+    /* "ext/delivery.pyx":205
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *         ahead_syn += 1
+ *         if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
+ *             ahead_row += 1
+ *             if ahead_row < n_rows:
+*/
+    __pyx_t_2 = (__pyx_v_ahead_syn == (__pyx_v_rows[__pyx_v_ahead_row]).end);
+
+    if (__pyx_t_2) {
+
+
+      /* "ext/delivery.pyx":206
+ *         ahead_syn += 1
+ *         if ahead_syn == rows[ahead_row].end:
+ *             ahead_row += 1             # <<<<<<<<<<<<<<
+ *             if ahead_row < n_rows:
+ *                 ahead_syn = rows[ahead_row].begin
+*/
+      __pyx_v_ahead_row = (__pyx_v_ahead_row + 1);
+
+      /* "ext/delivery.pyx":207
+ *         if ahead_syn == rows[ahead_row].end:
+ *             ahead_row += 1
+ *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
+ *                 ahead_syn = rows[ahead_row].begin
+ *     for r in range(n_rows):
+*/
+      __pyx_t_2 = (__pyx_v_ahead_row < __pyx_v_n_rows);
+
+      if (__pyx_t_2) {
+
+
+        /* "ext/delivery.pyx":208
+ *             ahead_row += 1
+ *             if ahead_row < n_rows:
+ *                 ahead_syn = rows[ahead_row].begin             # <<<<<<<<<<<<<<
+ *     for r in range(n_rows):
+ *         for syn in range(rows[r].begin, rows[r].end):
+*/
+        __pyx_t_1 = (__pyx_v_rows[__pyx_v_ahead_row]).begin;
+
+        __pyx_v_ahead_syn = __pyx_t_1;
+
+        /* "ext/delivery.pyx":207
+ *         if ahead_syn == rows[ahead_row].end:
+ *             ahead_row += 1
+ *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
+ *                 ahead_syn = rows[ahead_row].begin
+ *     for r in range(n_rows):
+*/
+      }
+
+      /* "ext/delivery.pyx":205
+ *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *         ahead_syn += 1
+ *         if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
+ *             ahead_row += 1
+ *             if ahead_row < n_rows:
+*/
+    }
+  }
+  __pyx_L4_break:;
+
+
+  /* "ext/delivery.pyx":209
+ *             if ahead_row < n_rows:
+ *                 ahead_syn = rows[ahead_row].begin
+ *     for r in range(n_rows):             # <<<<<<<<<<<<<<
+ *         for syn in range(rows[r].begin, rows[r].end):
+ *             if ahead_row < n_rows:
+*/
+
+  __pyx_t_6 = __pyx_v_n_rows;
+  __pyx_t_7 = __pyx_t_6;
+
+  for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
+    __pyx_v_r = __pyx_t_8;
+
+    /* "ext/delivery.pyx":210
+ *                 ahead_syn = rows[ahead_row].begin
+ *     for r in range(n_rows):
+ *         for syn in range(rows[r].begin, rows[r].end):             # <<<<<<<<<<<<<<
+ *             if ahead_row < n_rows:
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+*/
+
+    __pyx_t_1 = (__pyx_v_rows[__pyx_v_r]).end;
+    __pyx_t_9 = __pyx_t_1;
+
+    for (__pyx_t_10 = (__pyx_v_rows[__pyx_v_r]).begin; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
+      __pyx_v_syn = __pyx_t_10;
+
+      /* "ext/delivery.pyx":211
+ *     for r in range(n_rows):
+ *         for syn in range(rows[r].begin, rows[r].end):
+ *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *                 ahead_syn += 1
+*/
+      __pyx_t_2 = (__pyx_v_ahead_row < __pyx_v_n_rows);
+
+      if (__pyx_t_2) {
+
+
+        /* "ext/delivery.pyx":212
+ *         for syn in range(rows[r].begin, rows[r].end):
+ *             if ahead_row < n_rows:
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)             # <<<<<<<<<<<<<<
+ *                 ahead_syn += 1
+ *                 if ahead_syn == rows[ahead_row].end:
+*/
+        __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_ahead_row]).base_slot, __pyx_v_ahead_syn), 1, 3);
+
+        /* "ext/delivery.pyx":213
+ *             if ahead_row < n_rows:
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *                 ahead_syn += 1             # <<<<<<<<<<<<<<
+ *                 if ahead_syn == rows[ahead_row].end:
+ *                     ahead_row += 1
+*/
+        __pyx_v_ahead_syn = (__pyx_v_ahead_syn + 1);
+
+        /* "ext/delivery.pyx":214
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *                 ahead_syn += 1
+ *                 if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
+ *                     ahead_row += 1
+ *                     if ahead_row < n_rows:
+*/
+        __pyx_t_2 = (__pyx_v_ahead_syn == (__pyx_v_rows[__pyx_v_ahead_row]).end);
+
+        if (__pyx_t_2) {
+
+
+          /* "ext/delivery.pyx":215
+ *                 ahead_syn += 1
+ *                 if ahead_syn == rows[ahead_row].end:
+ *                     ahead_row += 1             # <<<<<<<<<<<<<<
+ *                     if ahead_row < n_rows:
+ *                         ahead_syn = rows[ahead_row].begin
+*/
+          __pyx_v_ahead_row = (__pyx_v_ahead_row + 1);
+
+          /* "ext/delivery.pyx":216
+ *                 if ahead_syn == rows[ahead_row].end:
+ *                     ahead_row += 1
+ *                     if ahead_row < n_rows:             # <<<<<<<<<<<<<<
+ *                         ahead_syn = rows[ahead_row].begin
+ *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
+*/
+          __pyx_t_2 = (__pyx_v_ahead_row < __pyx_v_n_rows);
+
+          if (__pyx_t_2) {
+
+
+            /* "ext/delivery.pyx":217
+ *                     ahead_row += 1
+ *                     if ahead_row < n_rows:
+ *                         ahead_syn = rows[ahead_row].begin             # <<<<<<<<<<<<<<
+ *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
+ * 
+*/
+            __pyx_t_11 = (__pyx_v_rows[__pyx_v_ahead_row]).begin;
+
+            __pyx_v_ahead_syn = __pyx_t_11;
+
+            /* "ext/delivery.pyx":216
+ *                 if ahead_syn == rows[ahead_row].end:
+ *                     ahead_row += 1
+ *                     if ahead_row < n_rows:             # <<<<<<<<<<<<<<
+ *                         ahead_syn = rows[ahead_row].begin
+ *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
+*/
+          }
+
+          /* "ext/delivery.pyx":214
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *                 ahead_syn += 1
+ *                 if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
+ *                     ahead_row += 1
+ *                     if ahead_row < n_rows:
+*/
+        }
+
+        /* "ext/delivery.pyx":211
+ *     for r in range(n_rows):
+ *         for syn in range(rows[r].begin, rows[r].end):
+ *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
+ *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *                 ahead_syn += 1
+*/
+      }
+
+      /* "ext/delivery.pyx":218
+ *                     if ahead_row < n_rows:
+ *                         ahead_syn = rows[ahead_row].begin
+ *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+
+      __pyx_t_12 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_r]).base_slot, __pyx_v_syn);
+
+      __pyx_t_13 = 0;
+      (__pyx_t_12[__pyx_t_13]) = ((__pyx_t_12[__pyx_t_13]) + (__pyx_v_pw->weights[__pyx_v_syn]));
+    }
+
+  }
+
+
+  /* "ext/delivery.pyx":192
+ * 
+ * 
+ * cdef inline void _add_rows(Pathway* pw, const Row* rows, Py_ssize_t n_rows) noexcept nogil:             # <<<<<<<<<<<<<<
+ *     """The rows' events in order, the ring entry of the event PREFETCH_AHEAD
+ *     events later asked for ahead, across rows (most rows are shorter than
+*/
+
+  /* function exit code */
+
+
+
+
+
+}
+
+/* "ext/delivery.pyx":221
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22932,7 +23386,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   double *__pyx_r;
   int __pyx_t_1;
 
-  /* "ext/delivery.pyx":170
+  /* "ext/delivery.pyx":224
  *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]             # <<<<<<<<<<<<<<
@@ -22941,7 +23395,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   __pyx_v_slot = (__pyx_v_base_slot + (__pyx_v_pw->delays[__pyx_v_syn]));
 
-  /* "ext/delivery.pyx":171
+  /* "ext/delivery.pyx":225
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -22953,7 +23407,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   if (__pyx_t_1) {
 
 
-    /* "ext/delivery.pyx":172
+    /* "ext/delivery.pyx":226
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots             # <<<<<<<<<<<<<<
@@ -22962,7 +23416,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
     __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
 
-    /* "ext/delivery.pyx":171
+    /* "ext/delivery.pyx":225
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -22971,7 +23425,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   }
 
-  /* "ext/delivery.pyx":173
+  /* "ext/delivery.pyx":227
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots
  *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]             # <<<<<<<<<<<<<<
@@ -22984,7 +23438,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   }
   goto __pyx_L0;
 
-  /* "ext/delivery.pyx":167
+  /* "ext/delivery.pyx":221
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22998,7 +23452,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":176
+/* "ext/delivery.pyx":230
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -23047,39 +23501,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 176, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 230, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 176, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 176, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 176, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 230, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 176, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 230, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 176, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 176, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 176, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 176, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 176, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 230, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23123,7 +23577,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_and_clear", 0);
 
-  /* "ext/delivery.pyx":179
+  /* "ext/delivery.pyx":233
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
@@ -23132,7 +23586,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   __pyx_v_n = (__pyx_v_values.shape[0]);
 
-  /* "ext/delivery.pyx":180
+  /* "ext/delivery.pyx":234
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23144,7 +23598,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":181
+    /* "ext/delivery.pyx":235
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
@@ -23157,14 +23611,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 181, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 235, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 181, __pyx_L1_error)
+    __PYX_ERR(0, 235, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":180
+    /* "ext/delivery.pyx":234
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23173,7 +23627,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/delivery.pyx":182
+  /* "ext/delivery.pyx":236
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23186,7 +23640,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/delivery.pyx":183
+        /* "ext/delivery.pyx":237
  *         raise ValueError("one arrival per value")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -23200,7 +23654,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_i = __pyx_t_7;
 
-          /* "ext/delivery.pyx":184
+          /* "ext/delivery.pyx":238
  *     with nogil:
  *         for i in range(n):
  *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
@@ -23210,7 +23664,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
           __pyx_t_9 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
 
-          /* "ext/delivery.pyx":185
+          /* "ext/delivery.pyx":239
  *         for i in range(n):
  *             values[i] += arrived[i]
  *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
@@ -23221,7 +23675,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 
       }
 
-      /* "ext/delivery.pyx":182
+      /* "ext/delivery.pyx":236
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23238,7 +23692,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       }
   }
 
-  /* "ext/delivery.pyx":176
+  /* "ext/delivery.pyx":230
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -24650,14 +25104,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 49, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan)) __PYX_ERR(0, 53, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan = &__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 49, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan);
@@ -24667,8 +25121,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 49, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 49, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -25852,34 +26306,34 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 17, __pyx_L1_error)
 
 
-  /* "ext/delivery.pyx":121
+  /* "ext/delivery.pyx":125
  *         free(self.pathways)
  * 
  *     def deliver(self, const int64_t[::1] spike_ids, const int64_t[::1] spike_steps):             # <<<<<<<<<<<<<<
  *         """Add each spike's synaptic weights to ``ring[(step + delay) % n_slots,
  *         column_offset + target]`` of every pathway it reaches.
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 121, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_5deliver, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliver, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 121, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliver, __pyx_t_4) < (0)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":136
+  /* "ext/delivery.pyx":140
  *                 _deliver(<void*>&self.all_pathways, &spike_ids[0], &spike_steps[0], n_spikes)
  * 
  *     def deliverer(self):             # <<<<<<<<<<<<<<
  *         """`deliver` for the compiled step loop (a capsule of a Deliverer;
  *         valid while this plan lives)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliverer, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 136, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_12DeliveryPlan_7deliverer, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_DeliveryPlan_deliverer, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 140, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliverer, __pyx_t_4) < (0)) __PYX_ERR(0, 136, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan, __pyx_mstate_global->__pyx_n_u_deliverer, __pyx_t_4) < (0)) __PYX_ERR(0, 140, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -25909,19 +26363,19 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":176
+  /* "ext/delivery.pyx":230
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 176, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 176, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 230, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/delivery.pyx":1
@@ -26246,12 +26700,12 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 121};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 125};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_spike_ids, __pyx_mstate->__pyx_n_u_spike_steps, __pyx_mstate->__pyx_n_u_n_spikes};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliver, __pyx_mstate->__pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 136};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 140};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_deliverer, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_55Fd, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
@@ -26266,7 +26720,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 176};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 230};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
@@ -34699,98 +35153,83 @@ static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *x) {
     }
 }
 
-/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
-static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
-#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
-    PyObject *args[2] = {obj, arg};
-    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-#elif CYTHON_COMPILING_IN_LIMITED_API
-    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
-#else
-    return PyObject_CallMethodOneArg(obj, method_name, arg);
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
 #endif
-}
-
-/* UpdateUnpickledDict */
-static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
-    if (unlikely(!state_dict)) {
-        return -1;
-    }
-    int non_empty = PyObject_IsTrue(state_dict);
-    if (non_empty == 0) {
-        Py_DECREF(state_dict);
-        return 0;
-    } else if (unlikely(non_empty == -1)) {
-        return -1;
-    }
-    PyObject *dict;
-    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
-    dict = PyObject_GetAttrString(obj, "__dict__");
-    #else
-    dict = PyObject_GenericGetDict(obj, NULL);
-    #endif
-    if (unlikely(!dict)) {
-        Py_DECREF(state_dict);
-        return -1;
-    }
-    int result;
-    if (likely(PyDict_CheckExact(dict))) {
-        result = PyDict_Update(dict, state_dict);
+    const int neg_one = (int) -1, const_zero = (int) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
     } else {
-        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
-        if (likely(obj_result)) {
-            Py_DECREF(obj_result);
-            result = 0;
-        } else {
-            result = -1;
+        if (sizeof(int) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
         }
     }
-    Py_DECREF(state_dict);
-    Py_DECREF(dict);
-    return result;
-}
-static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
-    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
-    #if !CYTHON_ASSUME_SAFE_SIZE
-    if (unlikely(state_size == -1)) return -1;
-    #endif
-    if (state_size <= index) {
-        return 0;
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
     }
-    return __Pyx__UpdateUnpickledDict(obj, state, index);
-}
-
-/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
-static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    PyObject *pickle_module = PyImport_ImportModule("pickle");
-    if (unlikely(!pickle_module)) return;
-    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
-    Py_DECREF(pickle_module);
-    if (unlikely(!pickle_error)) return;
-    if (checksum2 == checksum1) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
-            checksum, checksum1, members);
-    } else if (checksum3 == checksum2) {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, members);
-    } else {
-        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
-            checksum, checksum1, checksum2, checksum3, members);
-    }
-    Py_DECREF(pickle_error);
-}
-
-/* CheckUnpickleChecksum */
-static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
-    int found = 0;
-    found |= checksum1 == checksum;
-    found |= checksum2 == checksum;
-    found |= checksum3 == checksum;
-    if (likely(found))
-        return 0;
-    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
-    return -1;
 }
 
 /* CIntFromPy */
@@ -35092,6 +35531,100 @@ static CYTHON_INLINE int __Pyx_PyLong_As_int(PyObject *x) {
     } else {
         return __Pyx_NonPyLong___Pyx_PyLong_As_int(x);
     }
+}
+
+/* PyObjectCallMethod1 (used by UpdateUnpickledDict) */
+static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg) {
+#if CYTHON_VECTORCALL && (__PYX_LIMITED_VERSION_HEX >= 0x030C0000 || !CYTHON_COMPILING_IN_LIMITED_API)
+    PyObject *args[2] = {obj, arg};
+    return PyObject_VectorcallMethod(method_name, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+#elif CYTHON_COMPILING_IN_LIMITED_API
+    return PyObject_CallMethodObjArgs(obj, method_name, arg, NULL);
+#else
+    return PyObject_CallMethodOneArg(obj, method_name, arg);
+#endif
+}
+
+/* UpdateUnpickledDict */
+static int __Pyx__UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    PyObject *state_dict = __Pyx_PySequence_ITEM(state, index);
+    if (unlikely(!state_dict)) {
+        return -1;
+    }
+    int non_empty = PyObject_IsTrue(state_dict);
+    if (non_empty == 0) {
+        Py_DECREF(state_dict);
+        return 0;
+    } else if (unlikely(non_empty == -1)) {
+        return -1;
+    }
+    PyObject *dict;
+    #if CYTHON_COMPILING_IN_LIMITED_API && __PYX_LIMITED_VERSION_HEX < 0x030A0000
+    dict = PyObject_GetAttrString(obj, "__dict__");
+    #else
+    dict = PyObject_GenericGetDict(obj, NULL);
+    #endif
+    if (unlikely(!dict)) {
+        Py_DECREF(state_dict);
+        return -1;
+    }
+    int result;
+    if (likely(PyDict_CheckExact(dict))) {
+        result = PyDict_Update(dict, state_dict);
+    } else {
+        PyObject *obj_result = __Pyx_PyObject_CallMethod1(dict, __pyx_mstate_global->__pyx_n_u_update, state_dict);
+        if (likely(obj_result)) {
+            Py_DECREF(obj_result);
+            result = 0;
+        } else {
+            result = -1;
+        }
+    }
+    Py_DECREF(state_dict);
+    Py_DECREF(dict);
+    return result;
+}
+static int __Pyx_UpdateUnpickledDict(PyObject *obj, PyObject *state, Py_ssize_t index) {
+    Py_ssize_t state_size = __Pyx_PyTuple_GET_SIZE(state);
+    #if !CYTHON_ASSUME_SAFE_SIZE
+    if (unlikely(state_size == -1)) return -1;
+    #endif
+    if (state_size <= index) {
+        return 0;
+    }
+    return __Pyx__UpdateUnpickledDict(obj, state, index);
+}
+
+/* CheckUnpickleChecksumError (used by CheckUnpickleChecksum) */
+static void __Pyx_RaiseUnpickleChecksumError(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    PyObject *pickle_module = PyImport_ImportModule("pickle");
+    if (unlikely(!pickle_module)) return;
+    PyObject *pickle_error = PyObject_GetAttrString(pickle_module, "PickleError");
+    Py_DECREF(pickle_module);
+    if (unlikely(!pickle_error)) return;
+    if (checksum2 == checksum1) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x) = (%s))",
+            checksum, checksum1, members);
+    } else if (checksum3 == checksum2) {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, members);
+    } else {
+        PyErr_Format(pickle_error, "Incompatible checksums (0x%x vs (0x%x, 0x%x, 0x%x) = (%s))",
+            checksum, checksum1, checksum2, checksum3, members);
+    }
+    Py_DECREF(pickle_error);
+}
+
+/* CheckUnpickleChecksum */
+static int __Pyx_CheckUnpickleChecksum(long checksum, long checksum1, long checksum2, long checksum3, const char *members) {
+    int found = 0;
+    found |= checksum1 == checksum;
+    found |= checksum2 == checksum;
+    found |= checksum3 == checksum;
+    if (likely(found))
+        return 0;
+    __Pyx_RaiseUnpickleChecksumError(checksum, checksum1, checksum2, checksum3, members);
+    return -1;
 }
 
 /* CIntFromPy */

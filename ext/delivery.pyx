@@ -23,6 +23,10 @@ cdef enum:
     # Synapses ahead whose ring entry is prefetched: the ring (slots x local
     # neurons) outgrows the caches, and each event is a random access.
     PREFETCH_AHEAD = 64
+    # Rows (spikes reaching a pathway) gathered before their events are added.
+    ROWS_AT_ONCE = 256
+    # Synapses at a row's start whose arrays are prefetched when it is found.
+    ROW_START_SYNAPSES = 32
 
 
 cdef struct Pathway:
@@ -139,29 +143,79 @@ cdef class DeliveryPlan:
         return PyCapsule_New(&self.deliverer_struct, DELIVERER_CAPSULE(), NULL)
 
 
+cdef struct Row:
+    # One spike's row in a pathway: its synapses and the spike's ring slot.
+    int64_t begin
+    int64_t end
+    int64_t base_slot
+
+
 cdef void _deliver(void* plan_pointer, const int64_t* spike_ids, const int64_t* spike_steps,
                    Py_ssize_t n_spikes) noexcept nogil:
     cdef Pathways* plan = <Pathways*>plan_pointer
-    cdef Py_ssize_t k, p
-    cdef int64_t syn, source, row, base, row_end
+    cdef Row rows[ROWS_AT_ONCE]
+    cdef Py_ssize_t k, p, n_rows
+    cdef int64_t source, row
     cdef Pathway* pw
     for p in range(plan.n_pathways):
         pw = &plan.pathways[p]
         if pw.ring == NULL:
             continue
-        for k in range(n_spikes):
-            source = spike_ids[k] - pw.first_source
-            if source < 0 or source >= pw.n_sources:
-                continue
-            row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
-            if row < 0:
-                continue
-            base = spike_steps[k] % pw.n_slots
-            row_end = pw.row_start[row + 1]
-            for syn in range(pw.row_start[row], row_end):
-                if syn + PREFETCH_AHEAD < row_end:
-                    __builtin_prefetch(_entry(pw, base, syn + PREFETCH_AHEAD), 1, 3)
-                _entry(pw, base, syn)[0] += pw.weights[syn]
+        k = 0
+        while k < n_spikes:
+            # The rows of the next spikes that reach this rank, in spike order.
+            n_rows = 0
+            while k < n_spikes and n_rows < ROWS_AT_ONCE:
+                source = spike_ids[k] - pw.first_source
+                if 0 <= source < pw.n_sources:
+                    row = find_row(pw.row_sources, pw.has_row, pw.n_rows, source)
+                    if row >= 0 and pw.row_start[row + 1] > pw.row_start[row]:
+                        rows[n_rows].begin = pw.row_start[row]
+                        rows[n_rows].end = pw.row_start[row + 1]
+                        rows[n_rows].base_slot = spike_steps[k] % pw.n_slots
+                        _prefetch_row_start(pw, rows[n_rows].begin, rows[n_rows].end)
+                        n_rows += 1
+                k += 1
+            _add_rows(pw, rows, n_rows)
+
+
+cdef inline void _prefetch_row_start(Pathway* pw, int64_t begin, int64_t end) noexcept nogil:
+    """Ask for the first synapses of a row (read when the look-ahead of
+    `_add_rows` reaches them; the processor's own prefetcher follows the rest)."""
+    cdef int64_t syn
+    for syn in range(begin, min(end, begin + ROW_START_SYNAPSES), 8):
+        __builtin_prefetch(&pw.delays[syn], 0, 3)
+        __builtin_prefetch(&pw.local_targets[syn], 0, 3)
+        __builtin_prefetch(&pw.weights[syn], 0, 3)
+
+
+cdef inline void _add_rows(Pathway* pw, const Row* rows, Py_ssize_t n_rows) noexcept nogil:
+    """The rows' events in order, the ring entry of the event PREFETCH_AHEAD
+    events later asked for ahead, across rows (most rows are shorter than
+    that when a rank holds a share of every population)."""
+    cdef Py_ssize_t r, ahead_row = 0
+    cdef int64_t syn, ahead_syn = rows[0].begin if n_rows else 0
+    cdef int k
+    # Start the look-ahead PREFETCH_AHEAD events in.
+    for k in range(PREFETCH_AHEAD):
+        if ahead_row == n_rows:
+            break
+        __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+        ahead_syn += 1
+        if ahead_syn == rows[ahead_row].end:
+            ahead_row += 1
+            if ahead_row < n_rows:
+                ahead_syn = rows[ahead_row].begin
+    for r in range(n_rows):
+        for syn in range(rows[r].begin, rows[r].end):
+            if ahead_row < n_rows:
+                __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+                ahead_syn += 1
+                if ahead_syn == rows[ahead_row].end:
+                    ahead_row += 1
+                    if ahead_row < n_rows:
+                        ahead_syn = rows[ahead_row].begin
+            _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
 
 
 cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:
