@@ -1,14 +1,20 @@
 """Benchmark: the compiled kernels on one core, at the microcircuit's sizes.
 
-    python benchmarks/kernels.py
+    python benchmarks/kernels.py [--only random|delivery] [--label TEXT]
+
+(Two versions side by side: ``PYTHONPATH=/tmp/before python
+benchmarks/kernels.py --label before`` and the same from this tree.)
 
 - delivery: ns per synaptic event, one rank's share of the full-scale
   microcircuit on 2 ranks (38,585 local neurons, 61 ring slots, 25 spikes per
   step reaching ~2,200 synapses each over 7 pathways of ~315 synapses per row),
-  with the dense row index and with a compressed one (synapses/row_index.py);
+  with the dense row index and with a compressed one (synapses/row_index.py),
+  and the same events in rows half as long (a rank holding a share of every
+  population, as under the dealt partition);
   and ns per spike and pathway for one rank of very many (1 M sources, 5% of
   them with a synapse on the rank), dense against compressed;
-- PoissonInput: ns per neuron and step (Binomial(2000, 8e-4) added in place);
+- PoissonInput: ns per neuron and step (Binomial(2000, 8e-4) added in place),
+  for a contiguous share and for every 2nd neuron (dealt on 2 ranks);
 - normal and uniform numbers: ns per number (the synapse weights and delays);
 - grouping synapses by source: ns per synapse (a store's first connect call).
 
@@ -62,12 +68,15 @@ def delivery_plan(n_sources, n_targets, n_slots, per_row, pathways, form, rng):
     return delivery.DeliveryPlan(entries), ring, dense_rows
 
 
-def delivery_ns_per_event(form="dense"):
+def delivery_ns_per_event(form="dense", per_row=315, pathways=7):
     """The microcircuit's share (every source has synapses: a compressed
-    index then searches 77,169 rows per spike and pathway, its worst case)."""
+    index then searches 77,169 rows per spike and pathway, its worst case).
+    ``per_row=157.5, pathways=14``: the same events in rows half as long, as
+    when a rank holds a share of every population (the dealt partition)."""
     rng = np.random.default_rng(1)
     n_sources, n_slots, steps = 77169, 61, 1000
-    plan, ring, dense_rows = delivery_plan(n_sources, 38585, n_slots, 315, 7, form, rng)
+    plan, ring, dense_rows = delivery_plan(n_sources, 38585, n_slots, per_row, pathways, form,
+                                           rng)
     spikes = np.sort(rng.integers(0, n_sources, (steps, 25)), axis=1)
     events = sum(int((r[spikes + 1] - r[spikes]).sum()) for r in dense_rows)
 
@@ -128,8 +137,8 @@ def grouping_ns_per_synapse():
 def main():
     import argparse
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["all", "random"], default="all",
-                        help="random: the random-number kernels alone")
+    parser.add_argument("--only", choices=["all", "random", "delivery"], default="all",
+                        help="one family of kernels")
     parser.add_argument("--label", default="",
                         help="appended to each kernel's name (e.g. which version ran: "
                              "PYTHONPATH=/tmp/before python benchmarks/kernels.py)")
@@ -149,8 +158,12 @@ def main():
          "ns/number"),
         ("uniform numbers (Philox4x32-10)", lambda: random_ns_per_number("uniform"),
          "ns/number")]
-    other_kernels = [
+    delivery_kernels = [
         ("delivery into ring buffers (ext/delivery.pyx)", delivery_ns_per_event, "ns/event"),
+        ("delivery, the same events in rows half as long over 14 pathways (a share of "
+         "every population, as under the dealt partition)",
+         lambda: delivery_ns_per_event(per_row=157.5, pathways=14), "ns/event")]
+    other_kernels = [
         ("delivery, the same with a compressed row index (worst case: every source "
          "has a row)", lambda: delivery_ns_per_event("compressed"), "ns/event"),
         ("delivery, 1 M sources, 5% with a synapse on the rank, dense row index",
@@ -159,7 +172,8 @@ def main():
          lambda: sparse_delivery_ns_per_spike("compressed"), "ns/spike/pathway"),
         ("grouping a connect call's synapses by source", grouping_ns_per_synapse,
          "ns/synapse")]
-    kernels = random_kernels + ([] if args.only == "random" else other_kernels)
+    kernels = {"random": random_kernels, "delivery": delivery_kernels,
+               "all": random_kernels + delivery_kernels + other_kernels}[args.only]
     for name, measure, unit in kernels:
         value = measure()
         label = f" ({args.label})" if args.label else ""

@@ -2121,6 +2121,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_t_7distsim_4_ext_8delivery_Pathway;
 struct __pyx_t_7distsim_4_ext_8delivery_Pathways;
 struct __pyx_t_7distsim_4_ext_8delivery_Row;
+struct __pyx_t_7distsim_4_ext_8delivery_LookAhead;
 
 /* "ext/delivery.pyx":22
  *     void __builtin_prefetch(const void* address, int for_writing, int locality) nogil
@@ -2181,6 +2182,18 @@ struct __pyx_t_7distsim_4_ext_8delivery_Row {
   int64_t begin;
   int64_t end;
   int64_t base_slot;
+};
+
+/* "ext/delivery.pyx":192
+ * 
+ * 
+ * cdef struct LookAhead:             # <<<<<<<<<<<<<<
+ *     # The event whose ring entry is asked for next: synapse `syn` of row `row`.
+ *     Py_ssize_t row
+*/
+struct __pyx_t_7distsim_4_ext_8delivery_LookAhead {
+  Py_ssize_t row;
+  int64_t syn;
 };
 
 /* "ext/delivery.pyx":53
@@ -3933,6 +3946,7 @@ static int __pyx_memoryview_thread_locks_used;
 static PyThread_type_lock __pyx_memoryview_thread_locks[8];
 static void __pyx_f_7distsim_4_ext_8delivery__deliver(void *, int64_t const *, int64_t const *, Py_ssize_t); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__ask_ahead(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, struct __pyx_t_7distsim_4_ext_8delivery_Row const *, Py_ssize_t, struct __pyx_t_7distsim_4_ext_8delivery_LookAhead *); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, struct __pyx_t_7distsim_4_ext_8delivery_Row const *, Py_ssize_t); /*proto*/
 static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
@@ -23028,7 +23042,143 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(s
 
 }
 
-/* "ext/delivery.pyx":192
+/* "ext/delivery.pyx":198
+ * 
+ * 
+ * cdef inline void _ask_ahead(Pathway* pw, const Row* rows, Py_ssize_t n_rows,             # <<<<<<<<<<<<<<
+ *                             LookAhead* ahead) noexcept nogil:
+ *     """Prefetch the look-ahead event's ring entry and move it to the next event."""
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__ask_ahead(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw, struct __pyx_t_7distsim_4_ext_8delivery_Row const *__pyx_v_rows, Py_ssize_t __pyx_v_n_rows, struct __pyx_t_7distsim_4_ext_8delivery_LookAhead *__pyx_v_ahead) {
+  int __pyx_t_1;
+  int64_t __pyx_t_2;
+
+  /* "ext/delivery.pyx":201
+ *                             LookAhead* ahead) noexcept nogil:
+ *     """Prefetch the look-ahead event's ring entry and move it to the next event."""
+ *     if ahead.row == n_rows:             # <<<<<<<<<<<<<<
+ *         return
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+*/
+  __pyx_t_1 = (__pyx_v_ahead->row == __pyx_v_n_rows);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/delivery.pyx":202
+ *     """Prefetch the look-ahead event's ring entry and move it to the next event."""
+ *     if ahead.row == n_rows:
+ *         return             # <<<<<<<<<<<<<<
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+ *     ahead.syn += 1
+*/
+    {
+    }
+    goto __pyx_L0;
+
+    /* "ext/delivery.pyx":201
+ *                             LookAhead* ahead) noexcept nogil:
+ *     """Prefetch the look-ahead event's ring entry and move it to the next event."""
+ *     if ahead.row == n_rows:             # <<<<<<<<<<<<<<
+ *         return
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+*/
+  }
+
+  /* "ext/delivery.pyx":203
+ *     if ahead.row == n_rows:
+ *         return
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)             # <<<<<<<<<<<<<<
+ *     ahead.syn += 1
+ *     if ahead.syn == rows[ahead.row].end:
+*/
+  __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_ahead->row]).base_slot, __pyx_v_ahead->syn), 1, 3);
+
+  /* "ext/delivery.pyx":204
+ *         return
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+ *     ahead.syn += 1             # <<<<<<<<<<<<<<
+ *     if ahead.syn == rows[ahead.row].end:
+ *         ahead.row += 1
+*/
+  __pyx_v_ahead->syn = (__pyx_v_ahead->syn + 1);
+
+  /* "ext/delivery.pyx":205
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+ *     ahead.syn += 1
+ *     if ahead.syn == rows[ahead.row].end:             # <<<<<<<<<<<<<<
+ *         ahead.row += 1
+ *         if ahead.row < n_rows:
+*/
+  __pyx_t_1 = (__pyx_v_ahead->syn == (__pyx_v_rows[__pyx_v_ahead->row]).end);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/delivery.pyx":206
+ *     ahead.syn += 1
+ *     if ahead.syn == rows[ahead.row].end:
+ *         ahead.row += 1             # <<<<<<<<<<<<<<
+ *         if ahead.row < n_rows:
+ *             ahead.syn = rows[ahead.row].begin
+*/
+    __pyx_v_ahead->row = (__pyx_v_ahead->row + 1);
+
+    /* "ext/delivery.pyx":207
+ *     if ahead.syn == rows[ahead.row].end:
+ *         ahead.row += 1
+ *         if ahead.row < n_rows:             # <<<<<<<<<<<<<<
+ *             ahead.syn = rows[ahead.row].begin
+ * 
+*/
+    __pyx_t_1 = (__pyx_v_ahead->row < __pyx_v_n_rows);
+
+    if (__pyx_t_1) {
+
+
+      /* "ext/delivery.pyx":208
+ *         ahead.row += 1
+ *         if ahead.row < n_rows:
+ *             ahead.syn = rows[ahead.row].begin             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+      __pyx_t_2 = (__pyx_v_rows[__pyx_v_ahead->row]).begin;
+
+      __pyx_v_ahead->syn = __pyx_t_2;
+
+      /* "ext/delivery.pyx":207
+ *     if ahead.syn == rows[ahead.row].end:
+ *         ahead.row += 1
+ *         if ahead.row < n_rows:             # <<<<<<<<<<<<<<
+ *             ahead.syn = rows[ahead.row].begin
+ * 
+*/
+    }
+
+    /* "ext/delivery.pyx":205
+ *     __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+ *     ahead.syn += 1
+ *     if ahead.syn == rows[ahead.row].end:             # <<<<<<<<<<<<<<
+ *         ahead.row += 1
+ *         if ahead.row < n_rows:
+*/
+  }
+
+  /* "ext/delivery.pyx":198
+ * 
+ * 
+ * cdef inline void _ask_ahead(Pathway* pw, const Row* rows, Py_ssize_t n_rows,             # <<<<<<<<<<<<<<
+ *                             LookAhead* ahead) noexcept nogil:
+ *     """Prefetch the look-ahead event's ring entry and move it to the next event."""
+*/
+
+  /* function exit code */
+  __pyx_L0:;
+}
+
+/* "ext/delivery.pyx":211
  * 
  * 
  * cdef inline void _add_rows(Pathway* pw, const Row* rows, Py_ssize_t n_rows) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23038,10 +23188,9 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(s
 
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *__pyx_v_pw, struct __pyx_t_7distsim_4_ext_8delivery_Row const *__pyx_v_rows, Py_ssize_t __pyx_v_n_rows) {
   Py_ssize_t __pyx_v_r;
-  Py_ssize_t __pyx_v_ahead_row;
   int64_t __pyx_v_syn;
-  int64_t __pyx_v_ahead_syn;
   CYTHON_UNUSED int __pyx_v_k;
+  struct __pyx_t_7distsim_4_ext_8delivery_LookAhead __pyx_v_ahead;
   int64_t __pyx_t_1;
   int __pyx_t_2;
   int __pyx_t_3;
@@ -23052,25 +23201,24 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __py
   Py_ssize_t __pyx_t_8;
   int64_t __pyx_t_9;
   int64_t __pyx_t_10;
-  int64_t __pyx_t_11;
-  double *__pyx_t_12;
-  long __pyx_t_13;
+  double *__pyx_t_11;
+  long __pyx_t_12;
 
-  /* "ext/delivery.pyx":196
- *     events later asked for ahead, across rows (most rows are shorter than
- *     that when a rank holds a share of every population)."""
- *     cdef Py_ssize_t r, ahead_row = 0             # <<<<<<<<<<<<<<
- *     cdef int64_t syn, ahead_syn = rows[0].begin if n_rows else 0
+  /* "ext/delivery.pyx":219
  *     cdef int k
+ *     cdef LookAhead ahead
+ *     ahead.row = 0             # <<<<<<<<<<<<<<
+ *     ahead.syn = rows[0].begin if n_rows else 0
+ *     for k in range(PREFETCH_AHEAD):  # start PREFETCH_AHEAD events in
 */
-  __pyx_v_ahead_row = 0;
+  __pyx_v_ahead.row = 0;
 
-  /* "ext/delivery.pyx":197
- *     that when a rank holds a share of every population)."""
- *     cdef Py_ssize_t r, ahead_row = 0
- *     cdef int64_t syn, ahead_syn = rows[0].begin if n_rows else 0             # <<<<<<<<<<<<<<
- *     cdef int k
- *     # Start the look-ahead PREFETCH_AHEAD events in.
+  /* "ext/delivery.pyx":220
+ *     cdef LookAhead ahead
+ *     ahead.row = 0
+ *     ahead.syn = rows[0].begin if n_rows else 0             # <<<<<<<<<<<<<<
+ *     for k in range(PREFETCH_AHEAD):  # start PREFETCH_AHEAD events in
+ *         _ask_ahead(pw, rows, n_rows, &ahead)
 */
   __pyx_t_2 = (__pyx_v_n_rows != 0);
 
@@ -23082,14 +23230,14 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __py
     __pyx_t_1 = 0;
   }
 
-  __pyx_v_ahead_syn = __pyx_t_1;
+  __pyx_v_ahead.syn = __pyx_t_1;
 
-  /* "ext/delivery.pyx":200
- *     cdef int k
- *     # Start the look-ahead PREFETCH_AHEAD events in.
- *     for k in range(PREFETCH_AHEAD):             # <<<<<<<<<<<<<<
- *         if ahead_row == n_rows:
- *             break
+  /* "ext/delivery.pyx":221
+ *     ahead.row = 0
+ *     ahead.syn = rows[0].begin if n_rows else 0
+ *     for k in range(PREFETCH_AHEAD):  # start PREFETCH_AHEAD events in             # <<<<<<<<<<<<<<
+ *         _ask_ahead(pw, rows, n_rows, &ahead)
+ *     for r in range(n_rows):
 */
 
   __pyx_t_3 = __pyx_e_7distsim_4_ext_8delivery_PREFETCH_AHEAD;
@@ -23098,125 +23246,23 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __py
   for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
     __pyx_v_k = __pyx_t_5;
 
-    /* "ext/delivery.pyx":201
- *     # Start the look-ahead PREFETCH_AHEAD events in.
- *     for k in range(PREFETCH_AHEAD):
- *         if ahead_row == n_rows:             # <<<<<<<<<<<<<<
- *             break
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
-*/
-    __pyx_t_2 = (__pyx_v_ahead_row == __pyx_v_n_rows);
-
-    if (__pyx_t_2) {
-
-
-      /* "ext/delivery.pyx":202
- *     for k in range(PREFETCH_AHEAD):
- *         if ahead_row == n_rows:
- *             break             # <<<<<<<<<<<<<<
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *         ahead_syn += 1
-*/
-      goto __pyx_L4_break;
-
-      /* "ext/delivery.pyx":201
- *     # Start the look-ahead PREFETCH_AHEAD events in.
- *     for k in range(PREFETCH_AHEAD):
- *         if ahead_row == n_rows:             # <<<<<<<<<<<<<<
- *             break
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
-*/
-    }
-
-    /* "ext/delivery.pyx":203
- *         if ahead_row == n_rows:
- *             break
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)             # <<<<<<<<<<<<<<
- *         ahead_syn += 1
- *         if ahead_syn == rows[ahead_row].end:
-*/
-    __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_ahead_row]).base_slot, __pyx_v_ahead_syn), 1, 3);
-
-    /* "ext/delivery.pyx":204
- *             break
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *         ahead_syn += 1             # <<<<<<<<<<<<<<
- *         if ahead_syn == rows[ahead_row].end:
- *             ahead_row += 1
-*/
-    __pyx_v_ahead_syn = (__pyx_v_ahead_syn + 1);
-
-    /* "ext/delivery.pyx":205
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *         ahead_syn += 1
- *         if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
- *             ahead_row += 1
- *             if ahead_row < n_rows:
-*/
-    __pyx_t_2 = (__pyx_v_ahead_syn == (__pyx_v_rows[__pyx_v_ahead_row]).end);
-
-    if (__pyx_t_2) {
-
-
-      /* "ext/delivery.pyx":206
- *         ahead_syn += 1
- *         if ahead_syn == rows[ahead_row].end:
- *             ahead_row += 1             # <<<<<<<<<<<<<<
- *             if ahead_row < n_rows:
- *                 ahead_syn = rows[ahead_row].begin
-*/
-      __pyx_v_ahead_row = (__pyx_v_ahead_row + 1);
-
-      /* "ext/delivery.pyx":207
- *         if ahead_syn == rows[ahead_row].end:
- *             ahead_row += 1
- *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
- *                 ahead_syn = rows[ahead_row].begin
- *     for r in range(n_rows):
-*/
-      __pyx_t_2 = (__pyx_v_ahead_row < __pyx_v_n_rows);
-
-      if (__pyx_t_2) {
-
-
-        /* "ext/delivery.pyx":208
- *             ahead_row += 1
- *             if ahead_row < n_rows:
- *                 ahead_syn = rows[ahead_row].begin             # <<<<<<<<<<<<<<
+    /* "ext/delivery.pyx":222
+ *     ahead.syn = rows[0].begin if n_rows else 0
+ *     for k in range(PREFETCH_AHEAD):  # start PREFETCH_AHEAD events in
+ *         _ask_ahead(pw, rows, n_rows, &ahead)             # <<<<<<<<<<<<<<
  *     for r in range(n_rows):
  *         for syn in range(rows[r].begin, rows[r].end):
 */
-        __pyx_t_1 = (__pyx_v_rows[__pyx_v_ahead_row]).begin;
-
-        __pyx_v_ahead_syn = __pyx_t_1;
-
-        /* "ext/delivery.pyx":207
- *         if ahead_syn == rows[ahead_row].end:
- *             ahead_row += 1
- *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
- *                 ahead_syn = rows[ahead_row].begin
- *     for r in range(n_rows):
-*/
-      }
-
-      /* "ext/delivery.pyx":205
- *         __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *         ahead_syn += 1
- *         if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
- *             ahead_row += 1
- *             if ahead_row < n_rows:
-*/
-    }
+    __pyx_f_7distsim_4_ext_8delivery__ask_ahead(__pyx_v_pw, __pyx_v_rows, __pyx_v_n_rows, (&__pyx_v_ahead));
   }
-  __pyx_L4_break:;
 
 
-  /* "ext/delivery.pyx":209
- *             if ahead_row < n_rows:
- *                 ahead_syn = rows[ahead_row].begin
+  /* "ext/delivery.pyx":223
+ *     for k in range(PREFETCH_AHEAD):  # start PREFETCH_AHEAD events in
+ *         _ask_ahead(pw, rows, n_rows, &ahead)
  *     for r in range(n_rows):             # <<<<<<<<<<<<<<
  *         for syn in range(rows[r].begin, rows[r].end):
- *             if ahead_row < n_rows:
+ *             _ask_ahead(pw, rows, n_rows, &ahead)
 */
 
   __pyx_t_6 = __pyx_v_n_rows;
@@ -23225,12 +23271,12 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_7; __pyx_t_8+=1) {
     __pyx_v_r = __pyx_t_8;
 
-    /* "ext/delivery.pyx":210
- *                 ahead_syn = rows[ahead_row].begin
+    /* "ext/delivery.pyx":224
+ *         _ask_ahead(pw, rows, n_rows, &ahead)
  *     for r in range(n_rows):
  *         for syn in range(rows[r].begin, rows[r].end):             # <<<<<<<<<<<<<<
- *             if ahead_row < n_rows:
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
+ *             _ask_ahead(pw, rows, n_rows, &ahead)
+ *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
 */
 
     __pyx_t_1 = (__pyx_v_rows[__pyx_v_r]).end;
@@ -23239,125 +23285,33 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __py
     for (__pyx_t_10 = (__pyx_v_rows[__pyx_v_r]).begin; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
       __pyx_v_syn = __pyx_t_10;
 
-      /* "ext/delivery.pyx":211
+      /* "ext/delivery.pyx":225
  *     for r in range(n_rows):
  *         for syn in range(rows[r].begin, rows[r].end):
- *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *                 ahead_syn += 1
-*/
-      __pyx_t_2 = (__pyx_v_ahead_row < __pyx_v_n_rows);
-
-      if (__pyx_t_2) {
-
-
-        /* "ext/delivery.pyx":212
- *         for syn in range(rows[r].begin, rows[r].end):
- *             if ahead_row < n_rows:
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)             # <<<<<<<<<<<<<<
- *                 ahead_syn += 1
- *                 if ahead_syn == rows[ahead_row].end:
-*/
-        __builtin_prefetch(__pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_ahead_row]).base_slot, __pyx_v_ahead_syn), 1, 3);
-
-        /* "ext/delivery.pyx":213
- *             if ahead_row < n_rows:
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *                 ahead_syn += 1             # <<<<<<<<<<<<<<
- *                 if ahead_syn == rows[ahead_row].end:
- *                     ahead_row += 1
-*/
-        __pyx_v_ahead_syn = (__pyx_v_ahead_syn + 1);
-
-        /* "ext/delivery.pyx":214
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *                 ahead_syn += 1
- *                 if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
- *                     ahead_row += 1
- *                     if ahead_row < n_rows:
-*/
-        __pyx_t_2 = (__pyx_v_ahead_syn == (__pyx_v_rows[__pyx_v_ahead_row]).end);
-
-        if (__pyx_t_2) {
-
-
-          /* "ext/delivery.pyx":215
- *                 ahead_syn += 1
- *                 if ahead_syn == rows[ahead_row].end:
- *                     ahead_row += 1             # <<<<<<<<<<<<<<
- *                     if ahead_row < n_rows:
- *                         ahead_syn = rows[ahead_row].begin
-*/
-          __pyx_v_ahead_row = (__pyx_v_ahead_row + 1);
-
-          /* "ext/delivery.pyx":216
- *                 if ahead_syn == rows[ahead_row].end:
- *                     ahead_row += 1
- *                     if ahead_row < n_rows:             # <<<<<<<<<<<<<<
- *                         ahead_syn = rows[ahead_row].begin
- *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
-*/
-          __pyx_t_2 = (__pyx_v_ahead_row < __pyx_v_n_rows);
-
-          if (__pyx_t_2) {
-
-
-            /* "ext/delivery.pyx":217
- *                     ahead_row += 1
- *                     if ahead_row < n_rows:
- *                         ahead_syn = rows[ahead_row].begin             # <<<<<<<<<<<<<<
+ *             _ask_ahead(pw, rows, n_rows, &ahead)             # <<<<<<<<<<<<<<
  *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
  * 
 */
-            __pyx_t_11 = (__pyx_v_rows[__pyx_v_ahead_row]).begin;
+      __pyx_f_7distsim_4_ext_8delivery__ask_ahead(__pyx_v_pw, __pyx_v_rows, __pyx_v_n_rows, (&__pyx_v_ahead));
 
-            __pyx_v_ahead_syn = __pyx_t_11;
-
-            /* "ext/delivery.pyx":216
- *                 if ahead_syn == rows[ahead_row].end:
- *                     ahead_row += 1
- *                     if ahead_row < n_rows:             # <<<<<<<<<<<<<<
- *                         ahead_syn = rows[ahead_row].begin
- *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
-*/
-          }
-
-          /* "ext/delivery.pyx":214
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *                 ahead_syn += 1
- *                 if ahead_syn == rows[ahead_row].end:             # <<<<<<<<<<<<<<
- *                     ahead_row += 1
- *                     if ahead_row < n_rows:
-*/
-        }
-
-        /* "ext/delivery.pyx":211
- *     for r in range(n_rows):
+      /* "ext/delivery.pyx":226
  *         for syn in range(rows[r].begin, rows[r].end):
- *             if ahead_row < n_rows:             # <<<<<<<<<<<<<<
- *                 __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
- *                 ahead_syn += 1
-*/
-      }
-
-      /* "ext/delivery.pyx":218
- *                     if ahead_row < n_rows:
- *                         ahead_syn = rows[ahead_row].begin
+ *             _ask_ahead(pw, rows, n_rows, &ahead)
  *             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]             # <<<<<<<<<<<<<<
  * 
  * 
 */
 
-      __pyx_t_12 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_r]).base_slot, __pyx_v_syn);
+      __pyx_t_11 = __pyx_f_7distsim_4_ext_8delivery__entry(__pyx_v_pw, (__pyx_v_rows[__pyx_v_r]).base_slot, __pyx_v_syn);
 
-      __pyx_t_13 = 0;
-      (__pyx_t_12[__pyx_t_13]) = ((__pyx_t_12[__pyx_t_13]) + (__pyx_v_pw->weights[__pyx_v_syn]));
+      __pyx_t_12 = 0;
+      (__pyx_t_11[__pyx_t_12]) = ((__pyx_t_11[__pyx_t_12]) + (__pyx_v_pw->weights[__pyx_v_syn]));
     }
 
   }
 
 
-  /* "ext/delivery.pyx":192
+  /* "ext/delivery.pyx":211
  * 
  * 
  * cdef inline void _add_rows(Pathway* pw, const Row* rows, Py_ssize_t n_rows) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23370,10 +23324,9 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __py
 
 
 
-
 }
 
-/* "ext/delivery.pyx":221
+/* "ext/delivery.pyx":229
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23386,7 +23339,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   double *__pyx_r;
   int __pyx_t_1;
 
-  /* "ext/delivery.pyx":224
+  /* "ext/delivery.pyx":232
  *     """Where synapse ``syn`` of a spike whose step falls on ``base_slot`` adds."""
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]             # <<<<<<<<<<<<<<
@@ -23395,7 +23348,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   __pyx_v_slot = (__pyx_v_base_slot + (__pyx_v_pw->delays[__pyx_v_syn]));
 
-  /* "ext/delivery.pyx":225
+  /* "ext/delivery.pyx":233
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -23407,7 +23360,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   if (__pyx_t_1) {
 
 
-    /* "ext/delivery.pyx":226
+    /* "ext/delivery.pyx":234
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots             # <<<<<<<<<<<<<<
@@ -23416,7 +23369,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
     __pyx_v_slot = (__pyx_v_slot - __pyx_v_pw->n_slots);
 
-    /* "ext/delivery.pyx":225
+    /* "ext/delivery.pyx":233
  *     # delay < n_slots: a conditional subtraction, no division per event
  *     cdef int64_t slot = base_slot + pw.delays[syn]
  *     if slot >= pw.n_slots:             # <<<<<<<<<<<<<<
@@ -23425,7 +23378,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
 */
   }
 
-  /* "ext/delivery.pyx":227
+  /* "ext/delivery.pyx":235
  *     if slot >= pw.n_slots:
  *         slot -= pw.n_slots
  *     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]             # <<<<<<<<<<<<<<
@@ -23438,7 +23391,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   }
   goto __pyx_L0;
 
-  /* "ext/delivery.pyx":221
+  /* "ext/delivery.pyx":229
  * 
  * 
  * cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -23452,7 +23405,7 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":230
+/* "ext/delivery.pyx":238
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -23501,39 +23454,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 230, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 238, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 238, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 238, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 230, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 238, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 230, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 238, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 230, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 238, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 230, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 238, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 230, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
+    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 230, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 238, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23577,7 +23530,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("add_and_clear", 0);
 
-  /* "ext/delivery.pyx":233
+  /* "ext/delivery.pyx":241
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
@@ -23586,7 +23539,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   __pyx_v_n = (__pyx_v_values.shape[0]);
 
-  /* "ext/delivery.pyx":234
+  /* "ext/delivery.pyx":242
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23598,7 +23551,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/delivery.pyx":235
+    /* "ext/delivery.pyx":243
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
@@ -23611,14 +23564,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 235, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 243, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 235, __pyx_L1_error)
+    __PYX_ERR(0, 243, __pyx_L1_error)
 
-    /* "ext/delivery.pyx":234
+    /* "ext/delivery.pyx":242
  *     applied to its variable)."""
  *     cdef Py_ssize_t n = values.shape[0], i
  *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23627,7 +23580,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/delivery.pyx":236
+  /* "ext/delivery.pyx":244
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23640,7 +23593,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/delivery.pyx":237
+        /* "ext/delivery.pyx":245
  *         raise ValueError("one arrival per value")
  *     with nogil:
  *         for i in range(n):             # <<<<<<<<<<<<<<
@@ -23654,7 +23607,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
         for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
           __pyx_v_i = __pyx_t_7;
 
-          /* "ext/delivery.pyx":238
+          /* "ext/delivery.pyx":246
  *     with nogil:
  *         for i in range(n):
  *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
@@ -23664,7 +23617,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
           __pyx_t_9 = __pyx_v_i;
           *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
 
-          /* "ext/delivery.pyx":239
+          /* "ext/delivery.pyx":247
  *         for i in range(n):
  *             values[i] += arrived[i]
  *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
@@ -23675,7 +23628,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
 
       }
 
-      /* "ext/delivery.pyx":236
+      /* "ext/delivery.pyx":244
  *     if arrived.shape[0] != n:
  *         raise ValueError("one arrival per value")
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -23692,7 +23645,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       }
   }
 
-  /* "ext/delivery.pyx":230
+  /* "ext/delivery.pyx":238
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
@@ -26363,19 +26316,19 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":230
+  /* "ext/delivery.pyx":238
  * 
  * 
  * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
  *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
  *     applied to its variable)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 230, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 230, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/delivery.pyx":1
@@ -26720,7 +26673,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 230};
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 238};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }

@@ -189,32 +189,40 @@ cdef inline void _prefetch_row_start(Pathway* pw, int64_t begin, int64_t end) no
         __builtin_prefetch(&pw.weights[syn], 0, 3)
 
 
+cdef struct LookAhead:
+    # The event whose ring entry is asked for next: synapse `syn` of row `row`.
+    Py_ssize_t row
+    int64_t syn
+
+
+cdef inline void _ask_ahead(Pathway* pw, const Row* rows, Py_ssize_t n_rows,
+                            LookAhead* ahead) noexcept nogil:
+    """Prefetch the look-ahead event's ring entry and move it to the next event."""
+    if ahead.row == n_rows:
+        return
+    __builtin_prefetch(_entry(pw, rows[ahead.row].base_slot, ahead.syn), 1, 3)
+    ahead.syn += 1
+    if ahead.syn == rows[ahead.row].end:
+        ahead.row += 1
+        if ahead.row < n_rows:
+            ahead.syn = rows[ahead.row].begin
+
+
 cdef inline void _add_rows(Pathway* pw, const Row* rows, Py_ssize_t n_rows) noexcept nogil:
     """The rows' events in order, the ring entry of the event PREFETCH_AHEAD
     events later asked for ahead, across rows (most rows are shorter than
     that when a rank holds a share of every population)."""
-    cdef Py_ssize_t r, ahead_row = 0
-    cdef int64_t syn, ahead_syn = rows[0].begin if n_rows else 0
+    cdef Py_ssize_t r
+    cdef int64_t syn
     cdef int k
-    # Start the look-ahead PREFETCH_AHEAD events in.
-    for k in range(PREFETCH_AHEAD):
-        if ahead_row == n_rows:
-            break
-        __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
-        ahead_syn += 1
-        if ahead_syn == rows[ahead_row].end:
-            ahead_row += 1
-            if ahead_row < n_rows:
-                ahead_syn = rows[ahead_row].begin
+    cdef LookAhead ahead
+    ahead.row = 0
+    ahead.syn = rows[0].begin if n_rows else 0
+    for k in range(PREFETCH_AHEAD):  # start PREFETCH_AHEAD events in
+        _ask_ahead(pw, rows, n_rows, &ahead)
     for r in range(n_rows):
         for syn in range(rows[r].begin, rows[r].end):
-            if ahead_row < n_rows:
-                __builtin_prefetch(_entry(pw, rows[ahead_row].base_slot, ahead_syn), 1, 3)
-                ahead_syn += 1
-                if ahead_syn == rows[ahead_row].end:
-                    ahead_row += 1
-                    if ahead_row < n_rows:
-                        ahead_syn = rows[ahead_row].begin
+            _ask_ahead(pw, rows, n_rows, &ahead)
             _entry(pw, rows[r].base_slot, syn)[0] += pw.weights[syn]
 
 

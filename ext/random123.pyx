@@ -123,22 +123,36 @@ cdef enum:
     BATCH_BLOCKS = 64
 
 
+cdef struct CounterBatch:
+    # Up to BATCH_BLOCKS counters and their blocks' words, drawn together.
+    uint64_t lo[BATCH_BLOCKS]
+    uint64_t hi[BATCH_BLOCKS]
+    uint32_t words[4 * BATCH_BLOCKS]
+
+
+cdef inline Py_ssize_t _draw_counters(CounterBatch* batch, uint64_t key, const int64_t* elements,
+                                      const int64_t* draws, uint64_t draw, Py_ssize_t first,
+                                      Py_ssize_t n) noexcept nogil:
+    """The blocks of counters (elements[k], draws[k] or draw) for k from
+    ``first`` (at most BATCH_BLOCKS of them, fewer at the end): their count."""
+    cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)
+    for j in range(m):
+        batch.lo[j] = <uint64_t>elements[first + j]
+        batch.hi[j] = <uint64_t>draws[first + j] if draws else draw
+    distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
+    return m
+
+
 cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,
                          uint64_t draw, Py_ssize_t n, double* values) noexcept nogil:
     """values[k]: `philox_uniform` of counter (elements[k], draws[k] or draw),
     the blocks of a batch drawn together."""
-    cdef uint64_t lo[BATCH_BLOCKS]
-    cdef uint64_t hi[BATCH_BLOCKS]
-    cdef uint32_t words[4 * BATCH_BLOCKS]
+    cdef CounterBatch batch
     cdef Py_ssize_t k = 0, j, m
     while k < n:
-        m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+        m = _draw_counters(&batch, key, elements, draws, draw, k, n)
         for j in range(m):
-            lo[j] = <uint64_t>elements[k + j]
-            hi[j] = <uint64_t>draws[k + j] if draws else draw
-        distsim_philox_blocks(key, lo, hi, m, words)
-        for j in range(m):
-            values[k + j] = bits_to_unit(words[4 * j], words[4 * j + 1])
+            values[k + j] = bits_to_unit(batch.words[4 * j], batch.words[4 * j + 1])
         k += m
 
 
@@ -147,19 +161,13 @@ cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* dr
     """values[k]: the normal number of counter (elements[k], draws[k] or draw).
     The blocks of a batch are drawn together (vectorized); the rare blocks
     outside the rectangles are drawn again by normal_from_block."""
-    cdef uint64_t lo[BATCH_BLOCKS]
-    cdef uint64_t hi[BATCH_BLOCKS]
-    cdef uint32_t words[4 * BATCH_BLOCKS]
+    cdef CounterBatch batch
     cdef Py_ssize_t k = 0, j, m
     while k < n:
-        m = min(<Py_ssize_t>BATCH_BLOCKS, n - k)
+        m = _draw_counters(&batch, key, elements, draws, draw, k, n)
         for j in range(m):
-            lo[j] = <uint64_t>elements[k + j]
-            hi[j] = <uint64_t>draws[k + j] if draws else draw
-        distsim_philox_blocks(key, lo, hi, m, words)
-        for j in range(m):
-            if not ziggurat_rectangle(&words[4 * j], &values[k + j]):
-                values[k + j] = normal_from_block(key, lo[j], hi[j])
+            if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
+                values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
         k += m
 
 
