@@ -147,9 +147,11 @@ class SynapticPathway(CodeObject):
         self.delays = S.delay_steps(self.delay_variable)
         # One delay for all of this rank's synapses (the common case): no
         # per-event look-up. A rank-local shortcut: the arrival steps are
-        # the same either way, and no collective is needed.
-        delays = np.unique(self.delays)
-        self.homogeneous_delay = int(delays[0]) if len(delays) == 1 else None
+        # the same either way, and no collective is needed. (min == max: a
+        # pass over the delays; np.unique sorted or hashed 10^8 of them.)
+        delays = np.asarray(self.delays).ravel()
+        self.homogeneous_delay = (int(delays[0]) if len(delays) and delays.min() == delays.max()
+                                  else None)
         self.kernel = self._compiled_kernel()
         self.presynaptic = S.resolver.neuron_variables(self.identifiers, "pre")
         self.within_target = S.store.index_within_target() if any(
