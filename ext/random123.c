@@ -26511,9 +26511,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
 
 static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table, uint64_t __pyx_v_key, uint64_t __pyx_v_first_element, uint64_t __pyx_v_stride, uint64_t __pyx_v_draw, double __pyx_v_weight, double *__pyx_v_values, Py_ssize_t __pyx_v_count) {
-  uint64_t __pyx_v_lo[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
-  uint64_t __pyx_v_hi[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
-  uint32_t __pyx_v_words[(4 * __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS)];
+  struct __pyx_t_7distsim_4_ext_9random123_CounterBatch __pyx_v_batch;
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_j;
   Py_ssize_t __pyx_v_m;
@@ -26521,7 +26519,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   uint64_t __pyx_v_element;
   uint64_t __pyx_v_first_block;
   int __pyx_v_consecutive;
-  Py_ssize_t __pyx_v_batch;
+  Py_ssize_t __pyx_v_per_batch;
   uint64_t __pyx_t_1;
   int __pyx_t_2;
   int __pyx_t_3;
@@ -26531,45 +26529,53 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
 
-  /* "ext/random123.pyx":420
- *     cdef uint64_t hi[BATCH_BLOCKS]
- *     cdef uint32_t words[4 * BATCH_BLOCKS]
+  /* "ext/random123.pyx":418
+ *     element (the dealt partition) draws the blocks its elements lie in."""
+ *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m, n_blocks             # <<<<<<<<<<<<<<
  *     cdef uint64_t element, first_block
  *     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":424
+  /* "ext/random123.pyx":422
  *     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
  *     # above it each element has a block of its own.
  *     cdef bint consecutive = stride <= 4             # <<<<<<<<<<<<<<
- *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
- *     for j in range(BATCH_BLOCKS):
+ *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
+ *         else BATCH_BLOCKS
 */
   __pyx_v_consecutive = (__pyx_v_stride <= 4);
 
-  /* "ext/random123.pyx":425
+  /* "ext/random123.pyx":423
  *     # above it each element has a block of its own.
  *     cdef bint consecutive = stride <= 4
- *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS             # <<<<<<<<<<<<<<
+ *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \             # <<<<<<<<<<<<<<
+ *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):
- *         hi[j] = draw
 */
   if (__pyx_v_consecutive) {
 
     __pyx_t_1 = ((4 * (__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS - 1)) / __pyx_v_stride);
   } else {
 
+    /* "ext/random123.pyx":424
+ *     cdef bint consecutive = stride <= 4
+ *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
+ *         else BATCH_BLOCKS             # <<<<<<<<<<<<<<
+ *     for j in range(BATCH_BLOCKS):
+ *         batch.hi[j] = draw
+*/
+
     __pyx_t_1 = __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS;
   }
-  __pyx_v_batch = __pyx_t_1;
+  __pyx_v_per_batch = __pyx_t_1;
 
-  /* "ext/random123.pyx":426
- *     cdef bint consecutive = stride <= 4
- *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+  /* "ext/random123.pyx":425
+ *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
+ *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):             # <<<<<<<<<<<<<<
- *         hi[j] = draw
+ *         batch.hi[j] = draw
  *     while k < count:
 */
 
@@ -26579,22 +26585,22 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_j = __pyx_t_4;
 
-    /* "ext/random123.pyx":427
- *     cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+    /* "ext/random123.pyx":426
+ *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):
- *         hi[j] = draw             # <<<<<<<<<<<<<<
+ *         batch.hi[j] = draw             # <<<<<<<<<<<<<<
  *     while k < count:
- *         m = min(batch, count - k)
+ *         m = min(per_batch, count - k)
 */
-    (__pyx_v_hi[__pyx_v_j]) = __pyx_v_draw;
+    (__pyx_v_batch.hi[__pyx_v_j]) = __pyx_v_draw;
   }
 
 
-  /* "ext/random123.pyx":428
+  /* "ext/random123.pyx":427
  *     for j in range(BATCH_BLOCKS):
- *         hi[j] = draw
+ *         batch.hi[j] = draw
  *     while k < count:             # <<<<<<<<<<<<<<
- *         m = min(batch, count - k)
+ *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k
 */
   while (1) {
@@ -26603,17 +26609,17 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
     if (!__pyx_t_5) break;
 
-    /* "ext/random123.pyx":429
- *         hi[j] = draw
+    /* "ext/random123.pyx":428
+ *         batch.hi[j] = draw
  *     while k < count:
- *         m = min(batch, count - k)             # <<<<<<<<<<<<<<
+ *         m = min(per_batch, count - k)             # <<<<<<<<<<<<<<
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
 */
 
     __pyx_t_4 = (__pyx_v_count - __pyx_v_k);
 
-    __pyx_t_6 = __pyx_v_batch;
+    __pyx_t_6 = __pyx_v_per_batch;
     __pyx_t_5 = (__pyx_t_4 < __pyx_t_6);
 
     if (__pyx_t_5) {
@@ -26627,17 +26633,17 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_v_m = __pyx_t_7;
 
 
-    /* "ext/random123.pyx":430
+    /* "ext/random123.pyx":429
  *     while k < count:
- *         m = min(batch, count - k)
+ *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k             # <<<<<<<<<<<<<<
  *         first_block = element >> 2
  *         if consecutive:
 */
     __pyx_v_element = (__pyx_v_first_element + (__pyx_v_stride * ((uint64_t)__pyx_v_k)));
 
-    /* "ext/random123.pyx":431
- *         m = min(batch, count - k)
+    /* "ext/random123.pyx":430
+ *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2             # <<<<<<<<<<<<<<
  *         if consecutive:
@@ -26645,7 +26651,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     __pyx_v_first_block = (__pyx_v_element >> 2);
 
-    /* "ext/random123.pyx":432
+    /* "ext/random123.pyx":431
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
  *         if consecutive:             # <<<<<<<<<<<<<<
@@ -26654,21 +26660,21 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     if (__pyx_v_consecutive) {
 
-      /* "ext/random123.pyx":433
+      /* "ext/random123.pyx":432
  *         first_block = element >> 2
  *         if consecutive:
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1             # <<<<<<<<<<<<<<
  *             for j in range(n_blocks):
- *                 lo[j] = first_block + j
+ *                 batch.lo[j] = first_block + j
 */
       __pyx_v_n_blocks = (((Py_ssize_t)(((__pyx_v_element + (__pyx_v_stride * ((uint64_t)(__pyx_v_m - 1)))) >> 2) - __pyx_v_first_block)) + 1);
 
-      /* "ext/random123.pyx":434
+      /* "ext/random123.pyx":433
  *         if consecutive:
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
  *             for j in range(n_blocks):             # <<<<<<<<<<<<<<
- *                 lo[j] = first_block + j
- *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+ *                 batch.lo[j] = first_block + j
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
 */
 
       __pyx_t_7 = __pyx_v_n_blocks;
@@ -26677,32 +26683,32 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":435
+        /* "ext/random123.pyx":434
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
  *             for j in range(n_blocks):
- *                 lo[j] = first_block + j             # <<<<<<<<<<<<<<
- *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+ *                 batch.lo[j] = first_block + j             # <<<<<<<<<<<<<<
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
  *             for j in range(m):
 */
-        (__pyx_v_lo[__pyx_v_j]) = (__pyx_v_first_block + __pyx_v_j);
+        (__pyx_v_batch.lo[__pyx_v_j]) = (__pyx_v_first_block + __pyx_v_j);
       }
 
 
-      /* "ext/random123.pyx":436
+      /* "ext/random123.pyx":435
  *             for j in range(n_blocks):
- *                 lo[j] = first_block + j
- *             distsim_philox_blocks(key, lo, hi, n_blocks, words)             # <<<<<<<<<<<<<<
+ *                 batch.lo[j] = first_block + j
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)             # <<<<<<<<<<<<<<
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(
 */
-      distsim_philox_blocks(__pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_n_blocks, __pyx_v_words);
+      distsim_philox_blocks(__pyx_v_key, __pyx_v_batch.lo, __pyx_v_batch.hi, __pyx_v_n_blocks, __pyx_v_batch.words);
 
-      /* "ext/random123.pyx":437
- *                 lo[j] = first_block + j
- *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+      /* "ext/random123.pyx":436
+ *                 batch.lo[j] = first_block + j
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
  *             for j in range(m):             # <<<<<<<<<<<<<<
  *                 values[k + j] += weight * binomial_inversion(
- *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+ *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
 */
 
       __pyx_t_7 = __pyx_v_m;
@@ -26711,28 +26717,28 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":438
- *             distsim_philox_blocks(key, lo, hi, n_blocks, words)
+        /* "ext/random123.pyx":437
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(             # <<<<<<<<<<<<<<
- *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+ *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
  *                 element += stride
 */
 
         __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
 
-        /* "ext/random123.pyx":439
+        /* "ext/random123.pyx":438
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(
- *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)             # <<<<<<<<<<<<<<
+ *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)             # <<<<<<<<<<<<<<
  *                 element += stride
  *         else:
 */
-        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[((4 * ((__pyx_v_element >> 2) - __pyx_v_first_block)) + (__pyx_v_element & 3))]), __pyx_v_table)));
+        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_batch.words[((4 * ((__pyx_v_element >> 2) - __pyx_v_first_block)) + (__pyx_v_element & 3))]), __pyx_v_table)));
 
-        /* "ext/random123.pyx":440
+        /* "ext/random123.pyx":439
  *                 values[k + j] += weight * binomial_inversion(
- *                     words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+ *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
  *                 element += stride             # <<<<<<<<<<<<<<
  *         else:
  *             for j in range(m):
@@ -26741,7 +26747,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       }
 
 
-      /* "ext/random123.pyx":432
+      /* "ext/random123.pyx":431
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
  *         if consecutive:             # <<<<<<<<<<<<<<
@@ -26751,12 +26757,12 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       goto __pyx_L7;
     }
 
-    /* "ext/random123.pyx":442
+    /* "ext/random123.pyx":441
  *                 element += stride
  *         else:
  *             for j in range(m):             # <<<<<<<<<<<<<<
- *                 lo[j] = (element + stride * <uint64_t>j) >> 2
- *             distsim_philox_blocks(key, lo, hi, m, words)
+ *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
 */
     /*else*/ {
 
@@ -26766,32 +26772,32 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":443
+        /* "ext/random123.pyx":442
  *         else:
  *             for j in range(m):
- *                 lo[j] = (element + stride * <uint64_t>j) >> 2             # <<<<<<<<<<<<<<
- *             distsim_philox_blocks(key, lo, hi, m, words)
+ *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2             # <<<<<<<<<<<<<<
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):
 */
-        (__pyx_v_lo[__pyx_v_j]) = ((__pyx_v_element + (__pyx_v_stride * ((uint64_t)__pyx_v_j))) >> 2);
+        (__pyx_v_batch.lo[__pyx_v_j]) = ((__pyx_v_element + (__pyx_v_stride * ((uint64_t)__pyx_v_j))) >> 2);
       }
 
 
-      /* "ext/random123.pyx":444
+      /* "ext/random123.pyx":443
  *             for j in range(m):
- *                 lo[j] = (element + stride * <uint64_t>j) >> 2
- *             distsim_philox_blocks(key, lo, hi, m, words)             # <<<<<<<<<<<<<<
+ *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)             # <<<<<<<<<<<<<<
  *             for j in range(m):
- *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+ *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
 */
-      distsim_philox_blocks(__pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_m, __pyx_v_words);
+      distsim_philox_blocks(__pyx_v_key, __pyx_v_batch.lo, __pyx_v_batch.hi, __pyx_v_m, __pyx_v_batch.words);
 
-      /* "ext/random123.pyx":445
- *                 lo[j] = (element + stride * <uint64_t>j) >> 2
- *             distsim_philox_blocks(key, lo, hi, m, words)
+      /* "ext/random123.pyx":444
+ *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):             # <<<<<<<<<<<<<<
- *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
- *                 element += stride
+ *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
+ *                                                              table)
 */
 
       __pyx_t_7 = __pyx_v_m;
@@ -26800,20 +26806,28 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":446
- *             distsim_philox_blocks(key, lo, hi, m, words)
+        /* "ext/random123.pyx":445
+ *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):
- *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)             # <<<<<<<<<<<<<<
+ *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],             # <<<<<<<<<<<<<<
+ *                                                              table)
  *                 element += stride
- *         k += m
 */
 
         __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
-        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_words[((4 * __pyx_v_j) + (__pyx_v_element & 3))]), __pyx_v_table)));
+
+        /* "ext/random123.pyx":446
+ *             for j in range(m):
+ *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
+ *                                                              table)             # <<<<<<<<<<<<<<
+ *                 element += stride
+ *         k += m
+*/
+        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_batch.words[((4 * __pyx_v_j) + (__pyx_v_element & 3))]), __pyx_v_table)));
 
         /* "ext/random123.pyx":447
- *             for j in range(m):
- *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+ *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
+ *                                                              table)
  *                 element += stride             # <<<<<<<<<<<<<<
  *         k += m
  * 
@@ -26825,7 +26839,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_L7:;
 
     /* "ext/random123.pyx":448
- *                 values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+ *                                                              table)
  *                 element += stride
  *         k += m             # <<<<<<<<<<<<<<
  * 
@@ -26843,8 +26857,6 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
 
   /* function exit code */
-
-
 
 
 

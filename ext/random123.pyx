@@ -414,36 +414,36 @@ cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t fir
     `binomial_draw`'s numbers (word e & 3 of block e >> 2), the blocks of a
     batch of elements drawn together. Any stride: a rank holding every R-th
     element (the dealt partition) draws the blocks its elements lie in."""
-    cdef uint64_t lo[BATCH_BLOCKS]
-    cdef uint64_t hi[BATCH_BLOCKS]
-    cdef uint32_t words[4 * BATCH_BLOCKS]
+    cdef CounterBatch batch
     cdef Py_ssize_t k = 0, j, m, n_blocks
     cdef uint64_t element, first_block
     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
     # above it each element has a block of its own.
     cdef bint consecutive = stride <= 4
-    cdef Py_ssize_t batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive else BATCH_BLOCKS
+    cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
+        else BATCH_BLOCKS
     for j in range(BATCH_BLOCKS):
-        hi[j] = draw
+        batch.hi[j] = draw
     while k < count:
-        m = min(batch, count - k)
+        m = min(per_batch, count - k)
         element = first_element + stride * <uint64_t>k
         first_block = element >> 2
         if consecutive:
             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
             for j in range(n_blocks):
-                lo[j] = first_block + j
-            distsim_philox_blocks(key, lo, hi, n_blocks, words)
+                batch.lo[j] = first_block + j
+            distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
             for j in range(m):
                 values[k + j] += weight * binomial_inversion(
-                    words[4 * ((element >> 2) - first_block) + (element & 3)], table)
+                    batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
                 element += stride
         else:
             for j in range(m):
-                lo[j] = (element + stride * <uint64_t>j) >> 2
-            distsim_philox_blocks(key, lo, hi, m, words)
+                batch.lo[j] = (element + stride * <uint64_t>j) >> 2
+            distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
             for j in range(m):
-                values[k + j] += weight * binomial_inversion(words[4 * j + (element & 3)], table)
+                values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
+                                                             table)
                 element += stride
         k += m
 
