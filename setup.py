@@ -10,7 +10,8 @@ KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels"
 
 # C headers of a module's loops (a change rebuilds it).
 HEADERS = {"neuron_kernels": ["ext/exact_pass.h"],
-           "random123": ["ext/philox.h", "ext/philox_lanes.h"], "connect": ["ext/philox.h"]}
+           "random123": ["ext/philox.h", "ext/philox_lanes.h", "ext/binomial_lanes.h"],
+           "connect": ["ext/philox.h"]}
 
 # Modules that call MPI from C (the spike exchange): compiled and linked as
 # mpicc would (the MPI that mpi4py runs on: scripts/setup installs both).

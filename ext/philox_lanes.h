@@ -37,6 +37,32 @@ static inline void philox_multiply_lanes(__m256i a, __m256i m, __m256i *low, __m
     *high = _mm256_blend_epi32(_mm256_srli_epi64(even, 32), odd, 0xAA);
 }
 
+/* Eight 64-bit counters as their low and high 32-bit words, lane by lane. */
+__attribute__((target("avx2")))
+static inline void philox_split_counters(const uint64_t *counters, __m256i *low, __m256i *high)
+{
+    __m256 a = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)counters));
+    __m256 b = _mm256_castsi256_ps(_mm256_loadu_si256((const __m256i *)(counters + 4)));
+    /* per 128-bit half: [a0 a1 b0 b1] (and [a2 a3 b2 b3]); then halves in order */
+    *low = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(a, b, 0x88)), 0xD8);
+    *high = _mm256_permute4x64_epi64(_mm256_castps_si256(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8);
+}
+
+/* The blocks of eight lanes (word k of block l in c[k], lane l) stored block
+ * after block: words[4 * l + k] (a 4 x 8 transpose). */
+__attribute__((target("avx2")))
+static inline void philox_store_blocks(const __m256i c[4], uint32_t *words)
+{
+    __m256i t0 = _mm256_unpacklo_epi32(c[0], c[1]), t1 = _mm256_unpackhi_epi32(c[0], c[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(c[2], c[3]), t3 = _mm256_unpackhi_epi32(c[2], c[3]);
+    __m256i b04 = _mm256_unpacklo_epi64(t0, t2), b15 = _mm256_unpackhi_epi64(t0, t2);
+    __m256i b26 = _mm256_unpacklo_epi64(t1, t3), b37 = _mm256_unpackhi_epi64(t1, t3);
+    _mm256_storeu_si256((__m256i *)words, _mm256_permute2x128_si256(b04, b15, 0x20));
+    _mm256_storeu_si256((__m256i *)(words + 8), _mm256_permute2x128_si256(b26, b37, 0x20));
+    _mm256_storeu_si256((__m256i *)(words + 16), _mm256_permute2x128_si256(b04, b15, 0x31));
+    _mm256_storeu_si256((__m256i *)(words + 24), _mm256_permute2x128_si256(b26, b37, 0x31));
+}
+
 /* Blocks in the lanes of AVX2 registers: two registers of eight side by side
  * (their multiplications overlap; one register's rounds wait on each other). */
 __attribute__((target("avx2")))
@@ -51,16 +77,23 @@ static inline void philox_blocks_avx2(uint64_t key, const uint64_t *lo, const ui
         __m256i c[2][4], low0, high0, low1, high1, key0, key1;
         uint32_t k0 = (uint32_t)key, k1 = (uint32_t)(key >> 32);
         count = n - first < 2 * PHILOX_LANES ? n - first : 2 * PHILOX_LANES;
-        for (l = 0; l < 2 * PHILOX_LANES; l++) {   /* unused lanes: counter 0, not stored */
-            uint64_t a = l < count ? lo[first + l] : 0, b = l < count ? hi[first + l] : 0;
-            lanes[l / PHILOX_LANES][0][l % PHILOX_LANES] = (uint32_t)a;
-            lanes[l / PHILOX_LANES][1][l % PHILOX_LANES] = (uint32_t)(a >> 32);
-            lanes[l / PHILOX_LANES][2][l % PHILOX_LANES] = (uint32_t)b;
-            lanes[l / PHILOX_LANES][3][l % PHILOX_LANES] = (uint32_t)(b >> 32);
+        if (count == 2 * PHILOX_LANES) {
+            for (g = 0; g < 2; g++) {
+                philox_split_counters(lo + first + g * PHILOX_LANES, &c[g][0], &c[g][1]);
+                philox_split_counters(hi + first + g * PHILOX_LANES, &c[g][2], &c[g][3]);
+            }
+        } else {
+            for (l = 0; l < 2 * PHILOX_LANES; l++) {   /* unused lanes: counter 0, not stored */
+                uint64_t a = l < count ? lo[first + l] : 0, b = l < count ? hi[first + l] : 0;
+                lanes[l / PHILOX_LANES][0][l % PHILOX_LANES] = (uint32_t)a;
+                lanes[l / PHILOX_LANES][1][l % PHILOX_LANES] = (uint32_t)(a >> 32);
+                lanes[l / PHILOX_LANES][2][l % PHILOX_LANES] = (uint32_t)b;
+                lanes[l / PHILOX_LANES][3][l % PHILOX_LANES] = (uint32_t)(b >> 32);
+            }
+            for (g = 0; g < 2; g++)
+                for (l = 0; l < 4; l++)
+                    c[g][l] = _mm256_load_si256((const __m256i *)lanes[g][l]);
         }
-        for (g = 0; g < 2; g++)
-            for (l = 0; l < 4; l++)
-                c[g][l] = _mm256_load_si256((const __m256i *)lanes[g][l]);
         for (r = 0; r < 10; r++) {
             key0 = _mm256_set1_epi32((int)k0);
             key1 = _mm256_set1_epi32((int)k1);
@@ -74,6 +107,11 @@ static inline void philox_blocks_avx2(uint64_t key, const uint64_t *lo, const ui
             }
             k0 += PHILOX_W0;
             k1 += PHILOX_W1;
+        }
+        if (count == 2 * PHILOX_LANES) {
+            for (g = 0; g < 2; g++)
+                philox_store_blocks(c[g], words + 4 * (first + g * PHILOX_LANES));
+            continue;
         }
         for (g = 0; g < 2; g++)
             for (l = 0; l < 4; l++)

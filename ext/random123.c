@@ -15,6 +15,7 @@
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarrayobject.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ndarraytypes.h",
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h",
+            "ext/binomial_lanes.h",
             "ext/philox.h",
             "ext/philox_lanes.h"
         ],
@@ -1301,6 +1302,7 @@ static int __Pyx_init_tpflags_variables(void) {
 #include "philox.h"
 #include <stddef.h>
 #include "philox_lanes.h"
+#include "binomial_lanes.h"
 #include <math.h>
 #include "pythread.h"
 
@@ -2129,7 +2131,7 @@ struct __pyx_t_7distsim_4_ext_9random123_CounterBatch;
 struct __pyx_t_7distsim_4_ext_9random123_BinomialTable;
 struct __pyx_t_7distsim_4_ext_9random123_BlockCache;
 
-/* "ext/random123.pyx":35
+/* "ext/random123.pyx":47
  * # draws the block (element, draw ^ (try << 56)), so draw indices must stay
  * # below 2**56.
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2140,7 +2142,7 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS = 0x100
 };
 
-/* "ext/random123.pyx":121
+/* "ext/random123.pyx":133
  * 
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2151,7 +2153,7 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS = 64
 };
 
-/* "ext/random123.pyx":126
+/* "ext/random123.pyx":138
  * 
  * 
  * cdef struct CounterBatch:             # <<<<<<<<<<<<<<
@@ -2164,7 +2166,7 @@ struct __pyx_t_7distsim_4_ext_9random123_CounterBatch {
   uint32_t words[(4 * __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS)];
 };
 
-/* "ext/random123.pyx":248
+/* "ext/random123.pyx":260
  * 
  * 
  * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
@@ -2178,10 +2180,10 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   int normal_approx;
   double const *cdf;
   Py_ssize_t size;
-  int32_t count_by_top_bits[256];
+  int32_t count_by_top_bits[DISTSIM_INVERSION_TABLE_SIZE];
 };
 
-/* "ext/random123.pyx":263
+/* "ext/random123.pyx":275
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -2193,7 +2195,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
   uint32_t words[4];
 };
 
-/* "ext/random123.pyx":335
+/* "ext/random123.pyx":340
  * 
  * 
  * cdef class BinomialDraws:             # <<<<<<<<<<<<<<
@@ -2209,7 +2211,7 @@ struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws {
 };
 
 
-/* "ext/random123.pyx":451
+/* "ext/random123.pyx":457
  * 
  * 
  * cdef class _AddCounts:             # <<<<<<<<<<<<<<
@@ -3783,17 +3785,14 @@ static CYTHON_INLINE long __Pyx_PyLong_As_long(PyObject *);
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value);
 
-/* CIntFromPy.proto */
-static CYTHON_INLINE uint32_t __Pyx_PyLong_As_uint32_t(PyObject *);
+/* CIntToPy.proto */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value);
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_PY_LONG_LONG(PY_LONG_LONG value);
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
-
-/* CIntToPy.proto */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value);
 
 /* PyObjectCallMethod1.proto (used by UpdateUnpickledDict) */
 static CYTHON_INLINE PyObject* __Pyx_PyObject_CallMethod1(PyObject* obj, PyObject* method_name, PyObject* arg);
@@ -3993,7 +3992,6 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t, uint64_
 static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable *, PY_LONG_LONG, double); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uint64_t, uint64_t, uint64_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, struct __pyx_t_7distsim_4_ext_9random123_BlockCache *); /*proto*/
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
-static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *); /*proto*/
 static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *, uint64_t, int64_t, int64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
 static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *, uint64_t, uint64_t, uint64_t, uint64_t, double, double *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *, int64_t, double, double); /*proto*/
@@ -21039,7 +21037,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":46
+/* "ext/random123.pyx":58
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -21054,7 +21052,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   long __pyx_t_2;
   int __pyx_t_3;
 
-  /* "ext/random123.pyx":48
+  /* "ext/random123.pyx":60
  * cdef void _make_ziggurat():
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)             # <<<<<<<<<<<<<<
@@ -21063,7 +21061,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   __pyx_v_f_r = exp(((-0.5 * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R) * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R));
 
-  /* "ext/random123.pyx":49
+  /* "ext/random123.pyx":61
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r             # <<<<<<<<<<<<<<
@@ -21072,7 +21070,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[0]) = (__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA / __pyx_v_f_r);
 
-  /* "ext/random123.pyx":50
+  /* "ext/random123.pyx":62
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21081,7 +21079,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[1]) = __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R;
 
-  /* "ext/random123.pyx":51
+  /* "ext/random123.pyx":63
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):             # <<<<<<<<<<<<<<
@@ -21095,7 +21093,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 1; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":52
+    /* "ext/random123.pyx":64
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]             # <<<<<<<<<<<<<<
@@ -21106,7 +21104,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":54
+  /* "ext/random123.pyx":66
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0             # <<<<<<<<<<<<<<
@@ -21115,7 +21113,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS]) = 0.0;
 
-  /* "ext/random123.pyx":55
+  /* "ext/random123.pyx":67
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):             # <<<<<<<<<<<<<<
@@ -21129,7 +21127,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":56
+    /* "ext/random123.pyx":68
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])             # <<<<<<<<<<<<<<
@@ -21140,7 +21138,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":57
+  /* "ext/random123.pyx":69
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
  *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height             # <<<<<<<<<<<<<<
@@ -21149,7 +21147,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[0]) = __pyx_v_f_r;
 
-  /* "ext/random123.pyx":46
+  /* "ext/random123.pyx":58
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -21163,7 +21161,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 
 }
 
-/* "ext/random123.pyx":63
+/* "ext/random123.pyx":75
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -21202,7 +21200,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("ziggurat_layers", 0);
 
-  /* "ext/random123.pyx":65
+  /* "ext/random123.pyx":77
  * def ziggurat_layers():
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]             # <<<<<<<<<<<<<<
@@ -21210,7 +21208,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
  * 
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 65, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 77, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1);
@@ -21218,10 +21216,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
 
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_7genexpr__pyx_v_i = __pyx_t_4;
-      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 65, __pyx_L1_error)
+      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_GIVEREF(__pyx_t_5);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 65, __pyx_L1_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 77, __pyx_L1_error)
       __pyx_t_5 = 0;
     }
 
@@ -21237,7 +21235,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":63
+  /* "ext/random123.pyx":75
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -21258,7 +21256,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":68
+/* "ext/random123.pyx":80
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21273,7 +21271,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   double __pyx_v_x;
   int __pyx_r;
 
-  /* "ext/random123.pyx":71
+  /* "ext/random123.pyx":83
  *     """The ziggurat's first test on a block: True (and the number in
  *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
  *     cdef int layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21282,7 +21280,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-  /* "ext/random123.pyx":72
+  /* "ext/random123.pyx":84
  *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
  *     cdef int layer = words[0] & 0xFF
  *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
@@ -21291,7 +21289,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-  /* "ext/random123.pyx":74
+  /* "ext/random123.pyx":86
  *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
  *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
@@ -21300,7 +21298,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
 
-  /* "ext/random123.pyx":75
+  /* "ext/random123.pyx":87
  *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
  *     cdef double x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
@@ -21309,7 +21307,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
 
-  /* "ext/random123.pyx":76
+  /* "ext/random123.pyx":88
  *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
  *     cdef double x = u * ziggurat_x[layer]
  *     value[0] = sign * x             # <<<<<<<<<<<<<<
@@ -21318,7 +21316,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
 */
   (__pyx_v_value[0]) = (__pyx_v_sign * __pyx_v_x);
 
-  /* "ext/random123.pyx":77
+  /* "ext/random123.pyx":89
  *     cdef double x = u * ziggurat_x[layer]
  *     value[0] = sign * x
  *     return x < ziggurat_x[layer + 1]             # <<<<<<<<<<<<<<
@@ -21331,7 +21329,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":68
+  /* "ext/random123.pyx":80
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21348,7 +21346,7 @@ static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(ui
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":80
+/* "ext/random123.pyx":92
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21369,7 +21367,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   double __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/random123.pyx":82
+  /* "ext/random123.pyx":94
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t words[4]
  *     cdef uint64_t attempt = 0             # <<<<<<<<<<<<<<
@@ -21378,7 +21376,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   __pyx_v_attempt = 0;
 
-  /* "ext/random123.pyx":85
+  /* "ext/random123.pyx":97
  *     cdef int layer
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:             # <<<<<<<<<<<<<<
@@ -21387,7 +21385,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   while (1) {
 
-    /* "ext/random123.pyx":86
+    /* "ext/random123.pyx":98
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21396,7 +21394,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-    /* "ext/random123.pyx":87
+    /* "ext/random123.pyx":99
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1             # <<<<<<<<<<<<<<
@@ -21405,7 +21403,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_attempt = (__pyx_v_attempt + 1);
 
-    /* "ext/random123.pyx":88
+    /* "ext/random123.pyx":100
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21417,7 +21415,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":89
+      /* "ext/random123.pyx":101
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):
  *             return value             # <<<<<<<<<<<<<<
@@ -21430,7 +21428,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":88
+      /* "ext/random123.pyx":100
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21439,7 +21437,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":90
+    /* "ext/random123.pyx":102
  *         if ziggurat_rectangle(words, &value):
  *             return value
  *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21448,7 +21446,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-    /* "ext/random123.pyx":91
+    /* "ext/random123.pyx":103
  *             return value
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)             # <<<<<<<<<<<<<<
@@ -21457,7 +21455,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-    /* "ext/random123.pyx":92
+    /* "ext/random123.pyx":104
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign             # <<<<<<<<<<<<<<
@@ -21466,7 +21464,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_x = (__pyx_v_value * __pyx_v_sign);
 
-    /* "ext/random123.pyx":93
+    /* "ext/random123.pyx":105
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21478,7 +21476,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":96
+      /* "ext/random123.pyx":108
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
  *             while True:             # <<<<<<<<<<<<<<
@@ -21487,7 +21485,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
       while (1) {
 
-        /* "ext/random123.pyx":97
+        /* "ext/random123.pyx":109
  *             # a rejected tail value is drawn again from a further block.
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21496,7 +21494,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_x = ((-log((((__pyx_v_words[2]) + 0.5) * (1.0 / 4294967296.0)))) / __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R);
 
-        /* "ext/random123.pyx":98
+        /* "ext/random123.pyx":110
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))             # <<<<<<<<<<<<<<
@@ -21505,7 +21503,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_y = (-log((((__pyx_v_words[3]) + 0.5) * (1.0 / 4294967296.0))));
 
-        /* "ext/random123.pyx":99
+        /* "ext/random123.pyx":111
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21517,7 +21515,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         if (__pyx_t_1) {
 
 
-          /* "ext/random123.pyx":100
+          /* "ext/random123.pyx":112
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)             # <<<<<<<<<<<<<<
@@ -21530,7 +21528,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
           }
           goto __pyx_L0;
 
-          /* "ext/random123.pyx":99
+          /* "ext/random123.pyx":111
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21539,7 +21537,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         }
 
-        /* "ext/random123.pyx":101
+        /* "ext/random123.pyx":113
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21548,7 +21546,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-        /* "ext/random123.pyx":102
+        /* "ext/random123.pyx":114
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *                 attempt += 1             # <<<<<<<<<<<<<<
@@ -21558,7 +21556,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         __pyx_v_attempt = (__pyx_v_attempt + 1);
       }
 
-      /* "ext/random123.pyx":93
+      /* "ext/random123.pyx":105
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21567,7 +21565,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":104
+    /* "ext/random123.pyx":116
  *                 attempt += 1
  *         # The wedge between the rectangle and the curve.
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \             # <<<<<<<<<<<<<<
@@ -21576,7 +21574,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_y = ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]) + (__pyx_f_6philox_bits_to_unit((__pyx_v_words[2]), (__pyx_v_words[3])) * ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_v_layer + 1)]) - (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]))));
 
-    /* "ext/random123.pyx":106
+    /* "ext/random123.pyx":118
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21588,7 +21586,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":107
+      /* "ext/random123.pyx":119
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):
  *             return sign * x             # <<<<<<<<<<<<<<
@@ -21601,7 +21599,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":106
+      /* "ext/random123.pyx":118
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21611,7 +21609,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     }
   }
 
-  /* "ext/random123.pyx":80
+  /* "ext/random123.pyx":92
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21634,7 +21632,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":110
+/* "ext/random123.pyx":122
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21684,55 +21682,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 110, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 122, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 122, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 110, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 122, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 110, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 122, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 122, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 110, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 110, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 110, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 110, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 122, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21779,7 +21777,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform", 0);
 
-  /* "ext/random123.pyx":112
+  /* "ext/random123.pyx":124
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -21788,7 +21786,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":113
+  /* "ext/random123.pyx":125
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -21796,16 +21794,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
  *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 113, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 125, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21826,13 +21824,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 113, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21844,25 +21842,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 113, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 125, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":114
+  /* "ext/random123.pyx":126
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 114, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 126, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":115
+  /* "ext/random123.pyx":127
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -21874,7 +21872,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":116
+    /* "ext/random123.pyx":128
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -21887,7 +21885,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":117
+          /* "ext/random123.pyx":129
  *     if n:
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
@@ -21899,7 +21897,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
           __pyx_f_7distsim_4_ext_9random123__fill_uniforms(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-        /* "ext/random123.pyx":116
+        /* "ext/random123.pyx":128
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -21916,7 +21914,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
         }
     }
 
-    /* "ext/random123.pyx":115
+    /* "ext/random123.pyx":127
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -21925,7 +21923,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/random123.pyx":118
+  /* "ext/random123.pyx":130
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -21943,7 +21941,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":110
+  /* "ext/random123.pyx":122
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21971,7 +21969,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":133
+/* "ext/random123.pyx":145
  * 
  * 
  * cdef inline Py_ssize_t _draw_counters(CounterBatch* batch, uint64_t key, const int64_t* elements,             # <<<<<<<<<<<<<<
@@ -21989,7 +21987,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   int __pyx_t_4;
   uint64_t __pyx_t_5;
 
-  /* "ext/random123.pyx":138
+  /* "ext/random123.pyx":150
  *     """The blocks of counters (elements[k], draws[k] or draw) for k from
  *     ``first`` (at most BATCH_BLOCKS of them, fewer at the end): their count."""
  *     cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)             # <<<<<<<<<<<<<<
@@ -22013,7 +22011,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   __pyx_v_m = __pyx_t_3;
 
 
-  /* "ext/random123.pyx":139
+  /* "ext/random123.pyx":151
  *     ``first`` (at most BATCH_BLOCKS of them, fewer at the end): their count."""
  *     cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)
  *     for j in range(m):             # <<<<<<<<<<<<<<
@@ -22027,7 +22025,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   for (__pyx_t_2 = 0; __pyx_t_2 < __pyx_t_1; __pyx_t_2+=1) {
     __pyx_v_j = __pyx_t_2;
 
-    /* "ext/random123.pyx":140
+    /* "ext/random123.pyx":152
  *     cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)
  *     for j in range(m):
  *         batch.lo[j] = <uint64_t>elements[first + j]             # <<<<<<<<<<<<<<
@@ -22036,7 +22034,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
 */
     (__pyx_v_batch->lo[__pyx_v_j]) = ((uint64_t)(__pyx_v_elements[(__pyx_v_first + __pyx_v_j)]));
 
-    /* "ext/random123.pyx":141
+    /* "ext/random123.pyx":153
  *     for j in range(m):
  *         batch.lo[j] = <uint64_t>elements[first + j]
  *         batch.hi[j] = <uint64_t>draws[first + j] if draws else draw             # <<<<<<<<<<<<<<
@@ -22058,7 +22056,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   }
 
 
-  /* "ext/random123.pyx":142
+  /* "ext/random123.pyx":154
  *         batch.lo[j] = <uint64_t>elements[first + j]
  *         batch.hi[j] = <uint64_t>draws[first + j] if draws else draw
  *     distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)             # <<<<<<<<<<<<<<
@@ -22067,7 +22065,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
 */
   distsim_philox_blocks(__pyx_v_key, __pyx_v_batch->lo, __pyx_v_batch->hi, __pyx_v_m, __pyx_v_batch->words);
 
-  /* "ext/random123.pyx":143
+  /* "ext/random123.pyx":155
  *         batch.hi[j] = <uint64_t>draws[first + j] if draws else draw
  *     distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *     return m             # <<<<<<<<<<<<<<
@@ -22080,7 +22078,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":133
+  /* "ext/random123.pyx":145
  * 
  * 
  * cdef inline Py_ssize_t _draw_counters(CounterBatch* batch, uint64_t key, const int64_t* elements,             # <<<<<<<<<<<<<<
@@ -22095,7 +22093,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":146
+/* "ext/random123.pyx":158
  * 
  * 
  * cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22113,7 +22111,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/random123.pyx":151
+  /* "ext/random123.pyx":163
  *     the blocks of a batch drawn together."""
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m             # <<<<<<<<<<<<<<
@@ -22122,7 +22120,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":152
+  /* "ext/random123.pyx":164
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m
  *     while k < n:             # <<<<<<<<<<<<<<
@@ -22135,7 +22133,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":153
+    /* "ext/random123.pyx":165
  *     cdef Py_ssize_t k = 0, j, m
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)             # <<<<<<<<<<<<<<
@@ -22144,7 +22142,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 */
     __pyx_v_m = __pyx_f_7distsim_4_ext_9random123__draw_counters((&__pyx_v_batch), __pyx_v_key, __pyx_v_elements, __pyx_v_draws, __pyx_v_draw, __pyx_v_k, __pyx_v_n);
 
-    /* "ext/random123.pyx":154
+    /* "ext/random123.pyx":166
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):             # <<<<<<<<<<<<<<
@@ -22158,7 +22156,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_j = __pyx_t_4;
 
-      /* "ext/random123.pyx":155
+      /* "ext/random123.pyx":167
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):
  *             values[k + j] = bits_to_unit(batch.words[4 * j], batch.words[4 * j + 1])             # <<<<<<<<<<<<<<
@@ -22169,7 +22167,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
     }
 
 
-    /* "ext/random123.pyx":156
+    /* "ext/random123.pyx":168
  *         for j in range(m):
  *             values[k + j] = bits_to_unit(batch.words[4 * j], batch.words[4 * j + 1])
  *         k += m             # <<<<<<<<<<<<<<
@@ -22179,7 +22177,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
     __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":146
+  /* "ext/random123.pyx":158
  * 
  * 
  * cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22194,7 +22192,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 
 }
 
-/* "ext/random123.pyx":159
+/* "ext/random123.pyx":171
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22212,7 +22210,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/random123.pyx":165
+  /* "ext/random123.pyx":177
  *     outside the rectangles are drawn again by normal_from_block."""
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m             # <<<<<<<<<<<<<<
@@ -22221,7 +22219,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":166
+  /* "ext/random123.pyx":178
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m
  *     while k < n:             # <<<<<<<<<<<<<<
@@ -22234,7 +22232,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":167
+    /* "ext/random123.pyx":179
  *     cdef Py_ssize_t k = 0, j, m
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)             # <<<<<<<<<<<<<<
@@ -22243,7 +22241,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
     __pyx_v_m = __pyx_f_7distsim_4_ext_9random123__draw_counters((&__pyx_v_batch), __pyx_v_key, __pyx_v_elements, __pyx_v_draws, __pyx_v_draw, __pyx_v_k, __pyx_v_n);
 
-    /* "ext/random123.pyx":168
+    /* "ext/random123.pyx":180
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):             # <<<<<<<<<<<<<<
@@ -22257,7 +22255,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_j = __pyx_t_4;
 
-      /* "ext/random123.pyx":169
+      /* "ext/random123.pyx":181
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):
  *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):             # <<<<<<<<<<<<<<
@@ -22269,7 +22267,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
       if (__pyx_t_1) {
 
 
-        /* "ext/random123.pyx":170
+        /* "ext/random123.pyx":182
  *         for j in range(m):
  *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
  *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])             # <<<<<<<<<<<<<<
@@ -22278,7 +22276,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 */
         (__pyx_v_values[(__pyx_v_k + __pyx_v_j)]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, (__pyx_v_batch.lo[__pyx_v_j]), (__pyx_v_batch.hi[__pyx_v_j]));
 
-        /* "ext/random123.pyx":169
+        /* "ext/random123.pyx":181
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):
  *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):             # <<<<<<<<<<<<<<
@@ -22289,7 +22287,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     }
 
 
-    /* "ext/random123.pyx":171
+    /* "ext/random123.pyx":183
  *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
  *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
  *         k += m             # <<<<<<<<<<<<<<
@@ -22299,7 +22297,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":159
+  /* "ext/random123.pyx":171
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22314,7 +22312,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
 }
 
-/* "ext/random123.pyx":174
+/* "ext/random123.pyx":186
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22364,55 +22362,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 174, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 174, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 174, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 186, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 174, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 174, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 174, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 174, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 174, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 174, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 186, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 174, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22459,7 +22457,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal", 0);
 
-  /* "ext/random123.pyx":176
+  /* "ext/random123.pyx":188
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -22468,7 +22466,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":177
+  /* "ext/random123.pyx":189
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22476,16 +22474,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
  *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 177, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 189, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22506,13 +22504,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 189, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 177, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 189, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22524,25 +22522,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 177, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 189, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":178
+  /* "ext/random123.pyx":190
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 178, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 190, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":179
+  /* "ext/random123.pyx":191
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22554,7 +22552,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":180
+    /* "ext/random123.pyx":192
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22567,7 +22565,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":181
+          /* "ext/random123.pyx":193
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
@@ -22579,7 +22577,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-        /* "ext/random123.pyx":180
+        /* "ext/random123.pyx":192
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22596,7 +22594,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/random123.pyx":179
+    /* "ext/random123.pyx":191
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22605,7 +22603,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/random123.pyx":182
+  /* "ext/random123.pyx":194
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -22623,7 +22621,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":174
+  /* "ext/random123.pyx":186
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22651,7 +22649,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":185
+/* "ext/random123.pyx":197
  * 
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22662,7 +22660,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
   double __pyx_r;
 
-  /* "ext/random123.pyx":186
+  /* "ext/random123.pyx":198
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     return normal_from_block(key, element, draw)             # <<<<<<<<<<<<<<
@@ -22675,7 +22673,7 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":185
+  /* "ext/random123.pyx":197
  * 
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22688,7 +22686,7 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":189
+/* "ext/random123.pyx":201
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
@@ -22722,14 +22720,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_function", 0);
 
-  /* "ext/random123.pyx":192
+  /* "ext/random123.pyx":204
  *     """`normal`'s number of one counter, for generated kernels: a capsule
  *     (name "distsim.normal") of ``double f(key, element, draw)``."""
  *     return PyCapsule_New(<void*>_normal_number, "distsim.normal", NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 192, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 204, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22742,7 +22740,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":189
+  /* "ext/random123.pyx":201
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
@@ -22761,7 +22759,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":195
+/* "ext/random123.pyx":207
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22811,46 +22809,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_counter_lo,&__pyx_mstate_global->__pyx_n_u_counter_hi,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 195, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 207, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 195, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 207, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 195, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 207, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 195, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 207, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 195, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 207, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 195, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 207, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 195, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 207, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 195, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 207, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 195, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 207, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 195, __pyx_L3_error)
-    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 195, __pyx_L3_error)
-    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 195, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 207, __pyx_L3_error)
+    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 207, __pyx_L3_error)
+    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 207, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 195, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 207, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22888,7 +22886,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_block", 0);
 
-  /* "ext/random123.pyx":199
+  /* "ext/random123.pyx":211
  *     published known-answer vectors)."""
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
@@ -22897,31 +22895,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "ext/random123.pyx":200
+  /* "ext/random123.pyx":212
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)
  *     return [out[0], out[1], out[2], out[3]]             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 200, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 212, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 200, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 212, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 200, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 212, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 200, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 212, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 200, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 212, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 200, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 200, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 200, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 200, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -22937,7 +22935,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":195
+  /* "ext/random123.pyx":207
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22961,7 +22959,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":203
+/* "ext/random123.pyx":215
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -23012,58 +23010,58 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_lo,&__pyx_mstate_global->__pyx_n_u_hi,&__pyx_mstate_global->__pyx_n_u_vectorized,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 203, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 215, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 215, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 215, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 215, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 215, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_blocks", 0) < (0)) __PYX_ERR(0, 203, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_blocks", 0) < (0)) __PYX_ERR(0, 215, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, i); __PYX_ERR(0, 203, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, i); __PYX_ERR(0, 215, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 215, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 215, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 215, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 203, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 215, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 203, __pyx_L3_error)
-    __pyx_v_lo = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_lo.memview)) __PYX_ERR(0, 203, __pyx_L3_error)
-    __pyx_v_hi = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_hi.memview)) __PYX_ERR(0, 203, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 215, __pyx_L3_error)
+    __pyx_v_lo = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_lo.memview)) __PYX_ERR(0, 215, __pyx_L3_error)
+    __pyx_v_hi = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_hi.memview)) __PYX_ERR(0, 215, __pyx_L3_error)
     if (values[3]) {
-      __pyx_v_vectorized = __Pyx_PyObject_IsTrue(values[3]); if (unlikely((__pyx_v_vectorized == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 204, __pyx_L3_error)
+      __pyx_v_vectorized = __Pyx_PyObject_IsTrue(values[3]); if (unlikely((__pyx_v_vectorized == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 216, __pyx_L3_error)
     } else {
 
-      /* "ext/random123.pyx":204
+      /* "ext/random123.pyx":216
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
  *                bint vectorized=True):             # <<<<<<<<<<<<<<
@@ -23075,7 +23073,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, __pyx_nargs); __PYX_ERR(0, 203, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, __pyx_nargs); __PYX_ERR(0, 215, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23090,7 +23088,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __pyx_L4_argument_unpacking_done:;
   __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10raw_blocks(__pyx_self, __pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_vectorized);
 
-  /* "ext/random123.pyx":203
+  /* "ext/random123.pyx":215
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -23134,7 +23132,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_blocks", 0);
 
-  /* "ext/random123.pyx":208
+  /* "ext/random123.pyx":220
  *     each, drawn together as the kernels draw them (``vectorized=False``: the
  *     path of processors without AVX2)."""
  *     cdef Py_ssize_t n = lo.shape[0]             # <<<<<<<<<<<<<<
@@ -23143,7 +23141,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
   __pyx_v_n = (__pyx_v_lo.shape[0]);
 
-  /* "ext/random123.pyx":209
+  /* "ext/random123.pyx":221
  *     path of processors without AVX2)."""
  *     cdef Py_ssize_t n = lo.shape[0]
  *     if hi.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23155,7 +23153,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":210
+    /* "ext/random123.pyx":222
  *     cdef Py_ssize_t n = lo.shape[0]
  *     if hi.shape[0] != n:
  *         raise ValueError("lo and hi must have the same length")             # <<<<<<<<<<<<<<
@@ -23168,14 +23166,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_lo_and_hi_must_have_the_same_len};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 210, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 222, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 210, __pyx_L1_error)
+    __PYX_ERR(0, 222, __pyx_L1_error)
 
-    /* "ext/random123.pyx":209
+    /* "ext/random123.pyx":221
  *     path of processors without AVX2)."""
  *     cdef Py_ssize_t n = lo.shape[0]
  *     if hi.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23184,7 +23182,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/random123.pyx":211
+  /* "ext/random123.pyx":223
  *     if hi.shape[0] != n:
  *         raise ValueError("lo and hi must have the same length")
  *     out = np.zeros((n, 4), dtype=np.uint32)             # <<<<<<<<<<<<<<
@@ -23192,24 +23190,24 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 211, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
   __Pyx_INCREF(__pyx_mstate_global->__pyx_int_4);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_mstate_global->__pyx_int_4) != (0)) __PYX_ERR(0, 211, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_mstate_global->__pyx_int_4) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
   __pyx_t_5 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 211, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 223, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23230,13 +23228,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_7, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 211, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 211, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23248,25 +23246,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 211, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 223, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":212
+  /* "ext/random123.pyx":224
  *         raise ValueError("lo and hi must have the same length")
  *     out = np.zeros((n, 4), dtype=np.uint32)
  *     cdef uint32_t[:, ::1] words = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 224, __pyx_L1_error)
   __pyx_v_words = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":213
+  /* "ext/random123.pyx":225
  *     out = np.zeros((n, 4), dtype=np.uint32)
  *     cdef uint32_t[:, ::1] words = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23278,7 +23276,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":214
+    /* "ext/random123.pyx":226
  *     cdef uint32_t[:, ::1] words = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23291,7 +23289,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":215
+          /* "ext/random123.pyx":227
  *     if n:
  *         with nogil:
  *             if vectorized:             # <<<<<<<<<<<<<<
@@ -23300,7 +23298,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
           if (__pyx_v_vectorized) {
 
-            /* "ext/random123.pyx":216
+            /* "ext/random123.pyx":228
  *         with nogil:
  *             if vectorized:
  *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])             # <<<<<<<<<<<<<<
@@ -23313,7 +23311,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
             __pyx_t_13 = 0;
             distsim_philox_blocks(__pyx_v_key, (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_lo.data) + __pyx_t_10)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_hi.data) + __pyx_t_11)) )))), __pyx_v_n, (&(*((uint32_t *) ( /* dim=1 */ ((char *) (((uint32_t *) ( /* dim=0 */ (__pyx_v_words.data + __pyx_t_12 * __pyx_v_words.strides[0]) )) + __pyx_t_13)) )))));
 
-            /* "ext/random123.pyx":215
+            /* "ext/random123.pyx":227
  *     if n:
  *         with nogil:
  *             if vectorized:             # <<<<<<<<<<<<<<
@@ -23323,7 +23321,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
             goto __pyx_L8;
           }
 
-          /* "ext/random123.pyx":218
+          /* "ext/random123.pyx":230
  *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
  *             else:
  *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])             # <<<<<<<<<<<<<<
@@ -23340,7 +23338,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
           __pyx_L8:;
         }
 
-        /* "ext/random123.pyx":214
+        /* "ext/random123.pyx":226
  *     cdef uint32_t[:, ::1] words = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23357,7 +23355,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
         }
     }
 
-    /* "ext/random123.pyx":213
+    /* "ext/random123.pyx":225
  *     out = np.zeros((n, 4), dtype=np.uint32)
  *     cdef uint32_t[:, ::1] words = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23366,7 +23364,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/random123.pyx":219
+  /* "ext/random123.pyx":231
  *             else:
  *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])
  *     return out             # <<<<<<<<<<<<<<
@@ -23384,7 +23382,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":203
+  /* "ext/random123.pyx":215
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -23412,7 +23410,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":222
+/* "ext/random123.pyx":234
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23462,46 +23460,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 222, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 234, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 234, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 234, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 234, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 234, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 222, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 234, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 234, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 234, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 222, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 234, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 222, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 234, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 222, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 234, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23550,7 +23548,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform_pairs", 0);
 
-  /* "ext/random123.pyx":224
+  /* "ext/random123.pyx":236
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -23559,7 +23557,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":225
+  /* "ext/random123.pyx":237
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23571,7 +23569,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":226
+    /* "ext/random123.pyx":238
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
@@ -23584,14 +23582,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 226, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 238, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 226, __pyx_L1_error)
+    __PYX_ERR(0, 238, __pyx_L1_error)
 
-    /* "ext/random123.pyx":225
+    /* "ext/random123.pyx":237
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23600,7 +23598,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
 */
   }
 
-  /* "ext/random123.pyx":227
+  /* "ext/random123.pyx":239
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23608,16 +23606,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 239, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 239, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 239, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 239, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 227, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 239, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -23638,13 +23636,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 227, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 239, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 227, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 239, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -23656,25 +23654,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 227, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 239, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":228
+  /* "ext/random123.pyx":240
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 228, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 240, __pyx_L1_error)
   __pyx_v_values = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":229
+  /* "ext/random123.pyx":241
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23686,7 +23684,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":230
+    /* "ext/random123.pyx":242
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23699,7 +23697,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":231
+          /* "ext/random123.pyx":243
  *     if n:
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
@@ -23712,7 +23710,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
           __pyx_f_7distsim_4_ext_9random123__fill_uniforms(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-        /* "ext/random123.pyx":230
+        /* "ext/random123.pyx":242
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23729,7 +23727,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
         }
     }
 
-    /* "ext/random123.pyx":229
+    /* "ext/random123.pyx":241
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23738,7 +23736,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
 */
   }
 
-  /* "ext/random123.pyx":232
+  /* "ext/random123.pyx":244
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -23756,7 +23754,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":222
+  /* "ext/random123.pyx":234
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23784,7 +23782,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":235
+/* "ext/random123.pyx":247
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23834,46 +23832,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 235, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 247, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 235, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 247, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 235, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 247, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 235, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 247, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 235, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 247, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 235, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 247, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 235, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 247, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 235, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 247, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 235, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 247, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 235, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 235, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 235, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 247, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 247, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 247, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 235, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 247, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23922,7 +23920,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_pairs", 0);
 
-  /* "ext/random123.pyx":237
+  /* "ext/random123.pyx":249
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -23931,7 +23929,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":238
+  /* "ext/random123.pyx":250
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23943,7 +23941,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":239
+    /* "ext/random123.pyx":251
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
@@ -23956,14 +23954,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 239, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 239, __pyx_L1_error)
+    __PYX_ERR(0, 251, __pyx_L1_error)
 
-    /* "ext/random123.pyx":238
+    /* "ext/random123.pyx":250
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23972,7 +23970,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":240
+  /* "ext/random123.pyx":252
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23980,16 +23978,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 252, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -24010,13 +24008,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 240, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 240, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -24028,25 +24026,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 240, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 252, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":241
+  /* "ext/random123.pyx":253
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 241, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 253, __pyx_L1_error)
   __pyx_v_values = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":242
+  /* "ext/random123.pyx":254
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -24058,7 +24056,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":243
+    /* "ext/random123.pyx":255
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24071,7 +24069,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":244
+          /* "ext/random123.pyx":256
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
@@ -24084,7 +24082,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-        /* "ext/random123.pyx":243
+        /* "ext/random123.pyx":255
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24101,7 +24099,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
         }
     }
 
-    /* "ext/random123.pyx":242
+    /* "ext/random123.pyx":254
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -24110,7 +24108,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":245
+  /* "ext/random123.pyx":257
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -24128,7 +24126,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":235
+  /* "ext/random123.pyx":247
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -24156,7 +24154,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":269
+/* "ext/random123.pyx":281
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24173,9 +24171,11 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   Py_ssize_t __pyx_v_x;
   __Pyx_memviewslice __pyx_v_cdf = { 0, 0, { 0 }, { 0 }, { 0 } };
   PyObject *__pyx_v_cdf_array = NULL;
-  uint32_t __pyx_v_top;
+  int __pyx_v_top;
   int64_t __pyx_v_first_count;
   int64_t __pyx_v_last_count;
+  uint32_t __pyx_v_first_bits;
+  uint32_t __pyx_v_last_bits;
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   PY_LONG_LONG __pyx_t_1;
@@ -24194,14 +24194,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   Py_ssize_t __pyx_t_14;
   Py_ssize_t __pyx_t_15;
   Py_ssize_t __pyx_t_16;
-  uint32_t __pyx_t_17;
-  int64_t __pyx_t_18;
+  int __pyx_t_17;
+  int __pyx_t_18;
+  int __pyx_t_19;
+  int64_t __pyx_t_20;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":272
+  /* "ext/random123.pyx":284
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -24212,7 +24214,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":275
+  /* "ext/random123.pyx":287
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -24221,7 +24223,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":276
+  /* "ext/random123.pyx":288
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -24230,7 +24232,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":277
+  /* "ext/random123.pyx":289
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -24239,7 +24241,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":278
+  /* "ext/random123.pyx":290
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -24248,7 +24250,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":279
+  /* "ext/random123.pyx":291
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -24257,7 +24259,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":280
+  /* "ext/random123.pyx":292
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -24266,7 +24268,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":281
+  /* "ext/random123.pyx":293
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24275,7 +24277,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":282
+    /* "ext/random123.pyx":294
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -24292,7 +24294,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":281
+    /* "ext/random123.pyx":293
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24301,7 +24303,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":284
+  /* "ext/random123.pyx":296
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -24325,7 +24327,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":285
+  /* "ext/random123.pyx":297
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -24333,16 +24335,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 285, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 297, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -24363,13 +24365,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 285, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 297, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 285, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 297, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -24381,25 +24383,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 285, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 297, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":286
+  /* "ext/random123.pyx":298
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 286, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 298, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":287
+  /* "ext/random123.pyx":299
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -24408,7 +24410,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":288
+  /* "ext/random123.pyx":300
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -24417,7 +24419,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":289
+  /* "ext/random123.pyx":301
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -24427,7 +24429,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":290
+  /* "ext/random123.pyx":302
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -24441,7 +24443,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":291
+    /* "ext/random123.pyx":303
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -24450,7 +24452,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":292
+    /* "ext/random123.pyx":304
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -24459,59 +24461,81 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":293
+    /* "ext/random123.pyx":305
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
  *     table.cdf = &cdf[0]
- *     cdef uint32_t top
+ *     cdef int top
 */
     __pyx_t_13 = __pyx_v_x;
     *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
   }
 
 
-  /* "ext/random123.pyx":294
+  /* "ext/random123.pyx":306
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
- *     cdef uint32_t top
+ *     cdef int top
  *     cdef int64_t first_count, last_count
 */
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":297
- *     cdef uint32_t top
+  /* "ext/random123.pyx":309
+ *     cdef int top
  *     cdef int64_t first_count, last_count
- *     for top in range(256):             # <<<<<<<<<<<<<<
+ *     cdef uint32_t first_bits, last_bits = (1u << DISTSIM_INVERSION_SHIFT) - 1             # <<<<<<<<<<<<<<
+ *     for top in range(DISTSIM_INVERSION_TABLE_SIZE):
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
- *         first_count = binomial_search(top << 24, table)
 */
-  for (__pyx_t_17 = 0; __pyx_t_17 < 0x100; __pyx_t_17+=1) {
-    __pyx_v_top = __pyx_t_17;
+  __pyx_v_last_bits = ((1U << DISTSIM_INVERSION_SHIFT) - 1);
 
-    /* "ext/random123.pyx":299
- *     for top in range(256):
+  /* "ext/random123.pyx":310
+ *     cdef int64_t first_count, last_count
+ *     cdef uint32_t first_bits, last_bits = (1u << DISTSIM_INVERSION_SHIFT) - 1
+ *     for top in range(DISTSIM_INVERSION_TABLE_SIZE):             # <<<<<<<<<<<<<<
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
- *         first_count = binomial_search(top << 24, table)             # <<<<<<<<<<<<<<
- *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+ *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT
+*/
+
+  __pyx_t_17 = DISTSIM_INVERSION_TABLE_SIZE;
+  __pyx_t_18 = __pyx_t_17;
+
+  for (__pyx_t_19 = 0; __pyx_t_19 < __pyx_t_18; __pyx_t_19+=1) {
+    __pyx_v_top = __pyx_t_19;
+
+    /* "ext/random123.pyx":312
+ *     for top in range(DISTSIM_INVERSION_TABLE_SIZE):
+ *         # Counts grow with the uniform: equal at both ends, equal throughout.
+ *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT             # <<<<<<<<<<<<<<
+ *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)
+ *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
+*/
+    __pyx_v_first_bits = (((uint32_t)__pyx_v_top) << DISTSIM_INVERSION_SHIFT);
+
+    /* "ext/random123.pyx":313
+ *         # Counts grow with the uniform: equal at both ends, equal throughout.
+ *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT
+ *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)             # <<<<<<<<<<<<<<
+ *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
 */
-    __pyx_v_first_count = __pyx_f_7distsim_4_ext_9random123_binomial_search((__pyx_v_top << 24), __pyx_v_table);
+    __pyx_v_first_count = distsim_binomial_search(__pyx_v_first_bits, __pyx_v_table->cdf, __pyx_v_table->size);
 
-    /* "ext/random123.pyx":300
- *         # Counts grow with the uniform: equal at both ends, equal throughout.
- *         first_count = binomial_search(top << 24, table)
- *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)             # <<<<<<<<<<<<<<
+    /* "ext/random123.pyx":314
+ *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT
+ *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)
+ *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)             # <<<<<<<<<<<<<<
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array
 */
-    __pyx_v_last_count = __pyx_f_7distsim_4_ext_9random123_binomial_search(((__pyx_v_top << 24) | 0xFFFFFF), __pyx_v_table);
+    __pyx_v_last_count = distsim_binomial_search((__pyx_v_first_bits | __pyx_v_last_bits), __pyx_v_table->cdf, __pyx_v_table->size);
 
-    /* "ext/random123.pyx":301
- *         first_count = binomial_search(top << 24, table)
- *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+    /* "ext/random123.pyx":315
+ *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)
+ *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1             # <<<<<<<<<<<<<<
  *     return cdf_array
  * 
@@ -24520,18 +24544,19 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 
     if (__pyx_t_4) {
 
-      __pyx_t_18 = __pyx_v_first_count;
+      __pyx_t_20 = __pyx_v_first_count;
     } else {
 
-      __pyx_t_18 = -1;
+      __pyx_t_20 = -1;
     }
 
-    (__pyx_v_table->count_by_top_bits[__pyx_v_top]) = __pyx_t_18;
+    (__pyx_v_table->count_by_top_bits[__pyx_v_top]) = __pyx_t_20;
 
   }
 
-  /* "ext/random123.pyx":302
- *         last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+
+  /* "ext/random123.pyx":316
+ *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array             # <<<<<<<<<<<<<<
  * 
@@ -24548,7 +24573,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":269
+  /* "ext/random123.pyx":281
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24579,12 +24604,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 
 
 
+
+
   __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":305
+/* "ext/random123.pyx":319
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -24601,7 +24628,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   PY_LONG_LONG __pyx_t_3;
   int __pyx_t_4;
 
-  /* "ext/random123.pyx":309
+  /* "ext/random123.pyx":323
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24613,7 +24640,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":310
+    /* "ext/random123.pyx":324
  *     cdef uint64_t block
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
@@ -24622,7 +24649,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":311
+    /* "ext/random123.pyx":325
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
@@ -24653,7 +24680,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":309
+    /* "ext/random123.pyx":323
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24662,7 +24689,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":314
+  /* "ext/random123.pyx":328
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -24671,7 +24698,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":315
+  /* "ext/random123.pyx":329
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -24683,7 +24710,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":316
+    /* "ext/random123.pyx":330
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
@@ -24692,7 +24719,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":317
+    /* "ext/random123.pyx":331
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
@@ -24701,7 +24728,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":315
+    /* "ext/random123.pyx":329
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -24710,7 +24737,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":318
+  /* "ext/random123.pyx":332
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
  *     return binomial_inversion(cache.words[element & 3], table)             # <<<<<<<<<<<<<<
@@ -24723,7 +24750,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":305
+  /* "ext/random123.pyx":319
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -24738,164 +24765,44 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":321
+/* "ext/random123.pyx":335
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
- *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
+ *     return distsim_binomial_inversion(bits, table.count_by_top_bits, table.cdf, table.size)
 */
 
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t __pyx_v_bits, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table) {
-  int32_t __pyx_v_count;
   int64_t __pyx_r;
-  int64_t __pyx_t_1;
-  int __pyx_t_2;
 
-  /* "ext/random123.pyx":323
+  /* "ext/random123.pyx":337
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
- *     cdef int32_t count = table.count_by_top_bits[bits >> 24]             # <<<<<<<<<<<<<<
- *     return count if count >= 0 else binomial_search(bits, table)
- * 
-*/
-  __pyx_v_count = (__pyx_v_table->count_by_top_bits[(__pyx_v_bits >> 24)]);
-
-  /* "ext/random123.pyx":324
- *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
- *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
- *     return count if count >= 0 else binomial_search(bits, table)             # <<<<<<<<<<<<<<
+ *     return distsim_binomial_inversion(bits, table.count_by_top_bits, table.cdf, table.size)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = (__pyx_v_count >= 0);
-
-  if (__pyx_t_2) {
-
-    __pyx_t_1 = __pyx_v_count;
-  } else {
-
-    __pyx_t_1 = __pyx_f_7distsim_4_ext_9random123_binomial_search(__pyx_v_bits, __pyx_v_table);
-  }
-
   {
-    __pyx_r = __pyx_t_1;
+
+    __pyx_r = distsim_binomial_inversion(__pyx_v_bits, __pyx_v_table->count_by_top_bits, __pyx_v_table->cdf, __pyx_v_table->size);
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":321
+  /* "ext/random123.pyx":335
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
- *     cdef int32_t count = table.count_by_top_bits[bits >> 24]
+ *     return distsim_binomial_inversion(bits, table.count_by_top_bits, table.cdf, table.size)
 */
 
   /* function exit code */
   __pyx_L0:;
-
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":327
- * 
- * 
- * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
- *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
- *     cdef long long x = 0
-*/
-
-static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_search(uint32_t __pyx_v_bits, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table) {
-  double __pyx_v_u;
-  PY_LONG_LONG __pyx_v_x;
-  int64_t __pyx_r;
-  int __pyx_t_1;
-  int __pyx_t_2;
-
-  /* "ext/random123.pyx":328
- * 
- * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
- *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)             # <<<<<<<<<<<<<<
- *     cdef long long x = 0
- *     while x < table.size - 1 and u > table.cdf[x]:
-*/
-  __pyx_v_u = ((__pyx_v_bits + 0.5) * (1.0 / 4294967296.0));
-
-  /* "ext/random123.pyx":329
- * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
- *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
- *     cdef long long x = 0             # <<<<<<<<<<<<<<
- *     while x < table.size - 1 and u > table.cdf[x]:
- *         x += 1
-*/
-  __pyx_v_x = 0;
-
-  /* "ext/random123.pyx":330
- *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
- *     cdef long long x = 0
- *     while x < table.size - 1 and u > table.cdf[x]:             # <<<<<<<<<<<<<<
- *         x += 1
- *     return x
-*/
-  while (1) {
-    __pyx_t_2 = (__pyx_v_x < (__pyx_v_table->size - 1));
-
-    if (__pyx_t_2) {
-
-    } else {
-
-      __pyx_t_1 = __pyx_t_2;
-
-      goto __pyx_L5_bool_binop_done;
-    }
-    __pyx_t_2 = (__pyx_v_u > (__pyx_v_table->cdf[__pyx_v_x]));
-
-
-    __pyx_t_1 = __pyx_t_2;
-
-    __pyx_L5_bool_binop_done:;
-
-    if (!__pyx_t_1) break;
-
-    /* "ext/random123.pyx":331
- *     cdef long long x = 0
- *     while x < table.size - 1 and u > table.cdf[x]:
- *         x += 1             # <<<<<<<<<<<<<<
- *     return x
- * 
-*/
-    __pyx_v_x = (__pyx_v_x + 1);
-  }
-
-  /* "ext/random123.pyx":332
- *     while x < table.size - 1 and u > table.cdf[x]:
- *         x += 1
- *     return x             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  {
-
-    __pyx_r = __pyx_v_x;
-  }
-  goto __pyx_L0;
-
-  /* "ext/random123.pyx":327
- * 
- * 
- * cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
- *     cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
- *     cdef long long x = 0
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-
-
-  return __pyx_r;
-}
-
-/* "ext/random123.pyx":348
+/* "ext/random123.pyx":353
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24942,39 +24849,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 348, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 348, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 348, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 348, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 348, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 353, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 348, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 348, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
     }
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 348, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 348, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 348, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25010,7 +24917,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":349
+  /* "ext/random123.pyx":354
  * 
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p             # <<<<<<<<<<<<<<
@@ -25024,7 +24931,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   __pyx_v_self->n = __pyx_t_1;
   __pyx_v_self->p = __pyx_t_2;
 
-  /* "ext/random123.pyx":350
+  /* "ext/random123.pyx":355
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -25052,21 +24959,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   if (__pyx_t_3) {
 
 
-    /* "ext/random123.pyx":351
+    /* "ext/random123.pyx":356
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)             # <<<<<<<<<<<<<<
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
 */
-    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 351, __pyx_L1_error)
+    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_5);
     __Pyx_GOTREF(__pyx_v_self->cdf_keeper);
     __Pyx_DECREF_SET(__pyx_v_self->cdf_keeper, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "ext/random123.pyx":350
+    /* "ext/random123.pyx":355
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -25075,7 +24982,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
 */
   }
 
-  /* "ext/random123.pyx":348
+  /* "ext/random123.pyx":353
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -25096,7 +25003,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":353
+/* "ext/random123.pyx":358
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -25146,46 +25053,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 353, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 358, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 358, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25238,7 +25145,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts", 0);
 
-  /* "ext/random123.pyx":355
+  /* "ext/random123.pyx":360
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -25247,7 +25154,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":356
+  /* "ext/random123.pyx":361
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25255,16 +25162,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
  *         cdef BlockCache cache
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 356, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -25285,13 +25192,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -25303,25 +25210,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 356, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":357
+  /* "ext/random123.pyx":362
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)
  *         cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 357, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 362, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":359
+  /* "ext/random123.pyx":364
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -25347,7 +25254,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":360
+    /* "ext/random123.pyx":365
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out             # <<<<<<<<<<<<<<
@@ -25365,7 +25272,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":359
+    /* "ext/random123.pyx":364
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -25374,7 +25281,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":361
+  /* "ext/random123.pyx":366
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25386,19 +25293,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":362
+    /* "ext/random123.pyx":367
  *             return out
  *         if self.p >= 1.0:
  *             out[:] = self.n             # <<<<<<<<<<<<<<
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 362, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 367, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 367, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":363
+    /* "ext/random123.pyx":368
  *         if self.p >= 1.0:
  *             out[:] = self.n
  *             return out             # <<<<<<<<<<<<<<
@@ -25416,7 +25323,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":361
+    /* "ext/random123.pyx":366
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25425,7 +25332,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":364
+  /* "ext/random123.pyx":369
  *             out[:] = self.n
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -25434,7 +25341,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":365
+  /* "ext/random123.pyx":370
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25447,7 +25354,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":366
+        /* "ext/random123.pyx":371
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -25461,7 +25368,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":367
+          /* "ext/random123.pyx":372
  *         with nogil:
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -25475,7 +25382,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 
       }
 
-      /* "ext/random123.pyx":365
+      /* "ext/random123.pyx":370
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25492,7 +25399,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       }
   }
 
-  /* "ext/random123.pyx":368
+  /* "ext/random123.pyx":373
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
  *         return out             # <<<<<<<<<<<<<<
@@ -25510,7 +25417,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":353
+  /* "ext/random123.pyx":358
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -25540,7 +25447,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":370
+/* "ext/random123.pyx":375
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25593,76 +25500,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 370, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 375, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 370, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 375, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 370, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 375, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 375, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 375, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 375, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 375, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 370, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 370, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 371, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 376, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 371, __pyx_L3_error)
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L3_error)
     } else {
       __pyx_v_stride = ((int64_t)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 370, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 375, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25697,7 +25604,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   Py_ssize_t __pyx_t_2;
   __Pyx_RefNannySetupContext("add_to", 0);
 
-  /* "ext/random123.pyx":375
+  /* "ext/random123.pyx":380
  *         stride*k``: the counts of `counts` for a rank's share of elements,
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25709,7 +25616,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":376
+    /* "ext/random123.pyx":381
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:
  *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],             # <<<<<<<<<<<<<<
@@ -25718,7 +25625,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
     __pyx_t_2 = 0;
 
-    /* "ext/random123.pyx":377
+    /* "ext/random123.pyx":382
  *         if values.shape[0]:
  *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],
  *                         values.shape[0])             # <<<<<<<<<<<<<<
@@ -25727,7 +25634,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
     __pyx_f_7distsim_4_ext_9random123__add_counts(__pyx_v_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_draw, __pyx_v_weight, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_2)) )))), (__pyx_v_values.shape[0]));
 
-    /* "ext/random123.pyx":375
+    /* "ext/random123.pyx":380
  *         stride*k``: the counts of `counts` for a rank's share of elements,
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25736,7 +25643,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   }
 
-  /* "ext/random123.pyx":370
+  /* "ext/random123.pyx":375
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25751,7 +25658,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":379
+/* "ext/random123.pyx":384
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
@@ -25803,69 +25710,69 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 379, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 384, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 384, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 384, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 384, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 384, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 384, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 379, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 384, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 379, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 384, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 384, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 384, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 384, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 384, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 379, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 384, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 379, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 384, __pyx_L3_error)
     if (values[4]) {
-      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 380, __pyx_L3_error)
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 385, __pyx_L3_error)
     } else {
       __pyx_v_stride = ((int64_t)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 379, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 384, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25908,7 +25815,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("adder", 0);
 
-  /* "ext/random123.pyx":383
+  /* "ext/random123.pyx":388
  *         """`add_to` at every step (draw = the step) as an operation of the
  *         compiled step loop (the PoissonInput's events)."""
  *         return _AddCounts(self, key, first_element, stride, weight, values)             # <<<<<<<<<<<<<<
@@ -25916,15 +25823,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
  * 
 */
   __pyx_t_2 = NULL;
-  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 383, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __pyx_t_8 = 1;
   {
@@ -25936,7 +25843,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 383, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 388, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_1);
   }
   {
@@ -25950,7 +25857,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":379
+  /* "ext/random123.pyx":384
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
@@ -26179,7 +26086,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":386
+/* "ext/random123.pyx":391
  * 
  * 
  * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
@@ -26197,7 +26104,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/random123.pyx":391
+  /* "ext/random123.pyx":396
  *     cdef Py_ssize_t k
  *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -26233,7 +26140,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":392
+    /* "ext/random123.pyx":397
  *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -26244,7 +26151,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":391
+    /* "ext/random123.pyx":396
  *     cdef Py_ssize_t k
  *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -26253,7 +26160,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":393
+  /* "ext/random123.pyx":398
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -26265,7 +26172,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":394
+    /* "ext/random123.pyx":399
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26278,7 +26185,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":395
+          /* "ext/random123.pyx":400
  *     if self.p >= 1.0:
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -26292,7 +26199,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":396
+            /* "ext/random123.pyx":401
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * self.n             # <<<<<<<<<<<<<<
@@ -26306,7 +26213,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
         }
 
-        /* "ext/random123.pyx":394
+        /* "ext/random123.pyx":399
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26323,7 +26230,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         }
     }
 
-    /* "ext/random123.pyx":397
+    /* "ext/random123.pyx":402
  *             for k in range(count):
  *                 values[k] += weight * self.n
  *         return             # <<<<<<<<<<<<<<
@@ -26334,7 +26241,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":393
+    /* "ext/random123.pyx":398
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -26343,7 +26250,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":398
+  /* "ext/random123.pyx":403
  *                 values[k] += weight * self.n
  *         return
  *     if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -26352,7 +26259,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   if (__pyx_v_self->table.normal_approx) {
 
-    /* "ext/random123.pyx":399
+    /* "ext/random123.pyx":404
  *         return
  *     if self.table.normal_approx:
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -26361,7 +26268,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
     __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-    /* "ext/random123.pyx":400
+    /* "ext/random123.pyx":405
  *     if self.table.normal_approx:
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26374,7 +26281,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":401
+          /* "ext/random123.pyx":406
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -26388,7 +26295,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":402
+            /* "ext/random123.pyx":407
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(             # <<<<<<<<<<<<<<
@@ -26398,7 +26305,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
             __pyx_t_6 = __pyx_v_k;
 
-            /* "ext/random123.pyx":403
+            /* "ext/random123.pyx":408
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -26410,7 +26317,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
         }
 
-        /* "ext/random123.pyx":400
+        /* "ext/random123.pyx":405
  *     if self.table.normal_approx:
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26427,7 +26334,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         }
     }
 
-    /* "ext/random123.pyx":404
+    /* "ext/random123.pyx":409
  *                 values[k] += weight * binomial_draw(
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return             # <<<<<<<<<<<<<<
@@ -26438,7 +26345,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":398
+    /* "ext/random123.pyx":403
  *                 values[k] += weight * self.n
  *         return
  *     if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -26447,7 +26354,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":405
+  /* "ext/random123.pyx":410
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26460,7 +26367,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":406
+        /* "ext/random123.pyx":411
  *         return
  *     with nogil:
  *         _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,             # <<<<<<<<<<<<<<
@@ -26470,7 +26377,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __pyx_f_7distsim_4_ext_9random123__add_inversions((&__pyx_v_self->table), __pyx_v_key, ((uint64_t)__pyx_v_first_element), ((uint64_t)__pyx_v_stride), __pyx_v_draw, __pyx_v_weight, __pyx_v_values, __pyx_v_count);
       }
 
-      /* "ext/random123.pyx":405
+      /* "ext/random123.pyx":410
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26487,7 +26394,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
       }
   }
 
-  /* "ext/random123.pyx":386
+  /* "ext/random123.pyx":391
  * 
  * 
  * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
@@ -26502,7 +26409,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
 }
 
-/* "ext/random123.pyx":410
+/* "ext/random123.pyx":415
  * 
  * 
  * cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,             # <<<<<<<<<<<<<<
@@ -26529,7 +26436,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
 
-  /* "ext/random123.pyx":418
+  /* "ext/random123.pyx":423
  *     element (the dealt partition) draws the blocks its elements lie in."""
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m, n_blocks             # <<<<<<<<<<<<<<
@@ -26538,7 +26445,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":422
+  /* "ext/random123.pyx":427
  *     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
  *     # above it each element has a block of its own.
  *     cdef bint consecutive = stride <= 4             # <<<<<<<<<<<<<<
@@ -26547,7 +26454,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
   __pyx_v_consecutive = (__pyx_v_stride <= 4);
 
-  /* "ext/random123.pyx":423
+  /* "ext/random123.pyx":428
  *     # above it each element has a block of its own.
  *     cdef bint consecutive = stride <= 4
  *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \             # <<<<<<<<<<<<<<
@@ -26559,7 +26466,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_t_1 = ((4 * (__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS - 1)) / __pyx_v_stride);
   } else {
 
-    /* "ext/random123.pyx":424
+    /* "ext/random123.pyx":429
  *     cdef bint consecutive = stride <= 4
  *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
  *         else BATCH_BLOCKS             # <<<<<<<<<<<<<<
@@ -26571,7 +26478,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   }
   __pyx_v_per_batch = __pyx_t_1;
 
-  /* "ext/random123.pyx":425
+  /* "ext/random123.pyx":430
  *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
  *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):             # <<<<<<<<<<<<<<
@@ -26585,7 +26492,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_j = __pyx_t_4;
 
-    /* "ext/random123.pyx":426
+    /* "ext/random123.pyx":431
  *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):
  *         batch.hi[j] = draw             # <<<<<<<<<<<<<<
@@ -26596,7 +26503,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   }
 
 
-  /* "ext/random123.pyx":427
+  /* "ext/random123.pyx":432
  *     for j in range(BATCH_BLOCKS):
  *         batch.hi[j] = draw
  *     while k < count:             # <<<<<<<<<<<<<<
@@ -26609,7 +26516,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
     if (!__pyx_t_5) break;
 
-    /* "ext/random123.pyx":428
+    /* "ext/random123.pyx":433
  *         batch.hi[j] = draw
  *     while k < count:
  *         m = min(per_batch, count - k)             # <<<<<<<<<<<<<<
@@ -26633,7 +26540,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_v_m = __pyx_t_7;
 
 
-    /* "ext/random123.pyx":429
+    /* "ext/random123.pyx":434
  *     while k < count:
  *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k             # <<<<<<<<<<<<<<
@@ -26642,7 +26549,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     __pyx_v_element = (__pyx_v_first_element + (__pyx_v_stride * ((uint64_t)__pyx_v_k)));
 
-    /* "ext/random123.pyx":430
+    /* "ext/random123.pyx":435
  *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2             # <<<<<<<<<<<<<<
@@ -26651,7 +26558,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     __pyx_v_first_block = (__pyx_v_element >> 2);
 
-    /* "ext/random123.pyx":431
+    /* "ext/random123.pyx":436
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
  *         if consecutive:             # <<<<<<<<<<<<<<
@@ -26660,7 +26567,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     if (__pyx_v_consecutive) {
 
-      /* "ext/random123.pyx":432
+      /* "ext/random123.pyx":437
  *         first_block = element >> 2
  *         if consecutive:
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1             # <<<<<<<<<<<<<<
@@ -26669,7 +26576,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
       __pyx_v_n_blocks = (((Py_ssize_t)(((__pyx_v_element + (__pyx_v_stride * ((uint64_t)(__pyx_v_m - 1)))) >> 2) - __pyx_v_first_block)) + 1);
 
-      /* "ext/random123.pyx":433
+      /* "ext/random123.pyx":438
  *         if consecutive:
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
  *             for j in range(n_blocks):             # <<<<<<<<<<<<<<
@@ -26683,71 +26590,36 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":434
+        /* "ext/random123.pyx":439
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
  *             for j in range(n_blocks):
  *                 batch.lo[j] = first_block + j             # <<<<<<<<<<<<<<
  *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
- *             for j in range(m):
+ *             # Element e's word is word e & 3 of block e >> 2: batch word
 */
         (__pyx_v_batch.lo[__pyx_v_j]) = (__pyx_v_first_block + __pyx_v_j);
       }
 
 
-      /* "ext/random123.pyx":435
+      /* "ext/random123.pyx":440
  *             for j in range(n_blocks):
  *                 batch.lo[j] = first_block + j
  *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)             # <<<<<<<<<<<<<<
- *             for j in range(m):
- *                 values[k + j] += weight * binomial_inversion(
+ *             # Element e's word is word e & 3 of block e >> 2: batch word
+ *             # e - 4 * first_block, every stride-th from the first element's.
 */
       distsim_philox_blocks(__pyx_v_key, __pyx_v_batch.lo, __pyx_v_batch.hi, __pyx_v_n_blocks, __pyx_v_batch.words);
 
+      /* "ext/random123.pyx":443
+ *             # Element e's word is word e & 3 of block e >> 2: batch word
+ *             # e - 4 * first_block, every stride-th from the first element's.
+ *             distsim_add_inversions(batch.words, element & 3, stride, m,             # <<<<<<<<<<<<<<
+ *                                    table.count_by_top_bits, table.cdf, table.size, weight,
+ *                                    values + k)
+*/
+      distsim_add_inversions(__pyx_v_batch.words, (__pyx_v_element & 3), __pyx_v_stride, __pyx_v_m, __pyx_v_table->count_by_top_bits, __pyx_v_table->cdf, __pyx_v_table->size, __pyx_v_weight, (__pyx_v_values + __pyx_v_k));
+
       /* "ext/random123.pyx":436
- *                 batch.lo[j] = first_block + j
- *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
- *             for j in range(m):             # <<<<<<<<<<<<<<
- *                 values[k + j] += weight * binomial_inversion(
- *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
-*/
-
-      __pyx_t_7 = __pyx_v_m;
-      __pyx_t_4 = __pyx_t_7;
-
-      for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
-        __pyx_v_j = __pyx_t_6;
-
-        /* "ext/random123.pyx":437
- *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
- *             for j in range(m):
- *                 values[k + j] += weight * binomial_inversion(             # <<<<<<<<<<<<<<
- *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
- *                 element += stride
-*/
-
-        __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
-
-        /* "ext/random123.pyx":438
- *             for j in range(m):
- *                 values[k + j] += weight * binomial_inversion(
- *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)             # <<<<<<<<<<<<<<
- *                 element += stride
- *         else:
-*/
-        (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_batch.words[((4 * ((__pyx_v_element >> 2) - __pyx_v_first_block)) + (__pyx_v_element & 3))]), __pyx_v_table)));
-
-        /* "ext/random123.pyx":439
- *                 values[k + j] += weight * binomial_inversion(
- *                     batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
- *                 element += stride             # <<<<<<<<<<<<<<
- *         else:
- *             for j in range(m):
-*/
-        __pyx_v_element = (__pyx_v_element + __pyx_v_stride);
-      }
-
-
-      /* "ext/random123.pyx":431
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
  *         if consecutive:             # <<<<<<<<<<<<<<
@@ -26757,8 +26629,8 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       goto __pyx_L7;
     }
 
-    /* "ext/random123.pyx":441
- *                 element += stride
+    /* "ext/random123.pyx":447
+ *                                    values + k)
  *         else:
  *             for j in range(m):             # <<<<<<<<<<<<<<
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
@@ -26772,7 +26644,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":442
+        /* "ext/random123.pyx":448
  *         else:
  *             for j in range(m):
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2             # <<<<<<<<<<<<<<
@@ -26783,7 +26655,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       }
 
 
-      /* "ext/random123.pyx":443
+      /* "ext/random123.pyx":449
  *             for j in range(m):
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
  *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)             # <<<<<<<<<<<<<<
@@ -26792,7 +26664,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
       distsim_philox_blocks(__pyx_v_key, __pyx_v_batch.lo, __pyx_v_batch.hi, __pyx_v_m, __pyx_v_batch.words);
 
-      /* "ext/random123.pyx":444
+      /* "ext/random123.pyx":450
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
  *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):             # <<<<<<<<<<<<<<
@@ -26806,7 +26678,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":445
+        /* "ext/random123.pyx":451
  *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],             # <<<<<<<<<<<<<<
@@ -26816,7 +26688,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
         __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
 
-        /* "ext/random123.pyx":446
+        /* "ext/random123.pyx":452
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
  *                                                              table)             # <<<<<<<<<<<<<<
@@ -26825,7 +26697,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
         (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_batch.words[((4 * __pyx_v_j) + (__pyx_v_element & 3))]), __pyx_v_table)));
 
-        /* "ext/random123.pyx":447
+        /* "ext/random123.pyx":453
  *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
  *                                                              table)
  *                 element += stride             # <<<<<<<<<<<<<<
@@ -26838,7 +26710,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     }
     __pyx_L7:;
 
-    /* "ext/random123.pyx":448
+    /* "ext/random123.pyx":454
  *                                                              table)
  *                 element += stride
  *         k += m             # <<<<<<<<<<<<<<
@@ -26848,7 +26720,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":410
+  /* "ext/random123.pyx":415
  * 
  * 
  * cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,             # <<<<<<<<<<<<<<
@@ -26868,7 +26740,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
 }
 
-/* "ext/random123.pyx":461
+/* "ext/random123.pyx":467
  *     cdef object keep_alive
  * 
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
@@ -26919,67 +26791,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_draws,&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_stride,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 461, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 467, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 467, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 467, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 467, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 467, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 467, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 461, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 467, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 467, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 461, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 467, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 467, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 467, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 467, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 467, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 467, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 461, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 467, __pyx_L3_error)
     }
     __pyx_v_draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)values[0]);
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 461, __pyx_L3_error)
-    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 462, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 462, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 462, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 467, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 467, __pyx_L3_error)
+    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 468, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 468, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 468, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 461, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 467, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26991,7 +26863,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 461, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 467, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v_draws, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_weight, __pyx_v_values);
 
   /* function exit code */
@@ -27031,7 +26903,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":463
+  /* "ext/random123.pyx":469
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,
  *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight             # <<<<<<<<<<<<<<
@@ -27054,7 +26926,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   __pyx_v_self->first_element = __pyx_t_3;
   __pyx_v_self->weight = __pyx_t_4;
 
-  /* "ext/random123.pyx":464
+  /* "ext/random123.pyx":470
  *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
  *         self.stride = stride             # <<<<<<<<<<<<<<
@@ -27063,7 +26935,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->stride = __pyx_v_stride;
 
-  /* "ext/random123.pyx":465
+  /* "ext/random123.pyx":471
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
  *         self.stride = stride
  *         self.count = values.shape[0]             # <<<<<<<<<<<<<<
@@ -27072,7 +26944,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":466
+  /* "ext/random123.pyx":472
  *         self.stride = stride
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL             # <<<<<<<<<<<<<<
@@ -27092,21 +26964,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 
   __pyx_v_self->values = __pyx_t_5;
 
-  /* "ext/random123.pyx":467
+  /* "ext/random123.pyx":473
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values             # <<<<<<<<<<<<<<
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 467, __pyx_L1_error)
+  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 473, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":468
+  /* "ext/random123.pyx":474
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op             # <<<<<<<<<<<<<<
@@ -27115,7 +26987,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_9random123__add_counts_op;
 
-  /* "ext/random123.pyx":469
+  /* "ext/random123.pyx":475
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -27124,7 +26996,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/random123.pyx":461
+  /* "ext/random123.pyx":467
  *     cdef object keep_alive
  * 
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
@@ -27145,7 +27017,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":471
+/* "ext/random123.pyx":477
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -27204,14 +27076,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/random123.pyx":472
+  /* "ext/random123.pyx":478
  * 
  *     def step_op(self):
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 472, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 478, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -27224,7 +27096,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":471
+  /* "ext/random123.pyx":477
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -27447,7 +27319,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":475
+/* "ext/random123.pyx":481
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -27462,7 +27334,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   PyObject *__pyx_t_1 = NULL;
   __Pyx_RefNannySetupContext("_add_counts_op", 0);
 
-  /* "ext/random123.pyx":476
+  /* "ext/random123.pyx":482
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state             # <<<<<<<<<<<<<<
@@ -27474,7 +27346,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":477
+  /* "ext/random123.pyx":483
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,             # <<<<<<<<<<<<<<
@@ -27484,7 +27356,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_t_1 = ((PyObject *)__pyx_v_self->draws);
   __Pyx_INCREF(__pyx_t_1);
 
-  /* "ext/random123.pyx":478
+  /* "ext/random123.pyx":484
  *     cdef _AddCounts self = <_AddCounts>state
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
  *                 self.weight, self.values, self.count)             # <<<<<<<<<<<<<<
@@ -27494,7 +27366,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_f_7distsim_4_ext_9random123__add_counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1), __pyx_v_self->key, __pyx_v_self->first_element, __pyx_v_self->stride, ((uint64_t)__pyx_v_step), __pyx_v_self->weight, __pyx_v_self->values, __pyx_v_self->count);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":479
+  /* "ext/random123.pyx":485
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
  *                 self.weight, self.values, self.count)
  *     return 0             # <<<<<<<<<<<<<<
@@ -27507,7 +27379,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":475
+  /* "ext/random123.pyx":481
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -27523,7 +27395,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":482
+/* "ext/random123.pyx":488
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -27575,60 +27447,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 482, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 488, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 482, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 488, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 482, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 488, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 482, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 488, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 482, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 488, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 482, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 488, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 482, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 488, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 482, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 488, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 482, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 488, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 482, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 488, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 482, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 488, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 482, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 488, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 482, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 488, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 482, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 482, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 482, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 482, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 482, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 488, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 482, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 488, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27670,15 +27542,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":484
+  /* "ext/random123.pyx":490
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 484, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 490, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 484, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 490, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -27687,16 +27559,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 484, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 490, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 484, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 490, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 484, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 490, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 484, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 490, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -27707,7 +27579,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 484, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 490, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -27721,7 +27593,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":482
+  /* "ext/random123.pyx":488
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -29349,14 +29221,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123_BinomialDraws ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 335, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 340, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = &__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 335, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
@@ -29366,8 +29238,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 335, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 335, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -29384,14 +29256,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123__AddCounts ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 451, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 457, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = &__pyx_type_7distsim_4_ext_9random123__AddCounts;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 451, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
@@ -29401,8 +29273,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 451, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 451, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -30577,17 +30449,17 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 7, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":25
+  /* "ext/random123.pyx":37
  * from libc.math cimport floor, sqrt, exp, log
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 25, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 37, __pyx_L1_error)
 
 
-  /* "ext/random123.pyx":38
+  /* "ext/random123.pyx":50
  *     ZIGGURAT_LAYERS = 256
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts             # <<<<<<<<<<<<<<
@@ -30596,7 +30468,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R = 3.6541528853610088;
 
-  /* "ext/random123.pyx":39
+  /* "ext/random123.pyx":51
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts
  * cdef double ZIGGURAT_AREA = 0.00492867323399    # area of each layer             # <<<<<<<<<<<<<<
@@ -30605,121 +30477,121 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA = 0.00492867323399;
 
-  /* "ext/random123.pyx":60
+  /* "ext/random123.pyx":72
  * 
  * 
  * _make_ziggurat()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 60, __pyx_L1_error)
+  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 72, __pyx_L1_error)
 
-  /* "ext/random123.pyx":63
+  /* "ext/random123.pyx":75
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 63, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 63, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 75, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":110
+  /* "ext/random123.pyx":122
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 122, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 110, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 122, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 110, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 122, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 110, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 122, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":174
+  /* "ext/random123.pyx":186
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 174, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 174, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 174, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":189
+  /* "ext/random123.pyx":201
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
  *     """`normal`'s number of one counter, for generated kernels: a capsule
  *     (name "distsim.normal") of ``double f(key, element, draw)``."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 189, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 201, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 189, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 201, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":195
+  /* "ext/random123.pyx":207
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
  *     """The four 32-bit words of one Philox block (for tests against the
  *     published known-answer vectors)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 195, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 207, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 195, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 207, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":204
+  /* "ext/random123.pyx":216
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
  *                bint vectorized=True):             # <<<<<<<<<<<<<<
  *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
  *     each, drawn together as the kernels draw them (``vectorized=False``: the
 */
-  __pyx_t_4 = __Pyx_PyBool_FromLong(((int)1)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyBool_FromLong(((int)1)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
 
-  /* "ext/random123.pyx":203
+  /* "ext/random123.pyx":215
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -30728,95 +30600,95 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 203, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 215, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11raw_blocks, 0, __pyx_mstate_global->__pyx_n_u_raw_blocks, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 203, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11raw_blocks, 0, __pyx_mstate_global->__pyx_n_u_raw_blocks, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 215, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_blocks, __pyx_t_4) < (0)) __PYX_ERR(0, 203, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_blocks, __pyx_t_4) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":222
+  /* "ext/random123.pyx":234
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 222, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 222, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":235
+  /* "ext/random123.pyx":247
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 235, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 247, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 235, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 247, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":353
+  /* "ext/random123.pyx":358
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 353, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 353, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":370
+  /* "ext/random123.pyx":375
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
  *                double[::1] values, int64_t stride=1):
  *         """``values[k] += weight * count`` of element ``first_element +
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 370, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 370, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 375, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":379
+  /* "ext/random123.pyx":384
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
  *               int64_t stride=1):
  *         """`add_to` at every step (draw = the step) as an operation of the
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 379, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 384, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 379, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 384, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30846,19 +30718,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":471
+  /* "ext/random123.pyx":477
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 471, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 477, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 471, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 477, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30888,19 +30760,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":482
+  /* "ext/random123.pyx":488
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_17binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 482, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_17binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 488, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 482, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -31018,7 +30890,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/random123.pyx":113
+  /* "ext/random123.pyx":125
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -31027,12 +30899,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 113, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 125, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/random123.pyx":370
+  /* "ext/random123.pyx":375
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -31041,7 +30913,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_int_1};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 370, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 375, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
@@ -31253,57 +31125,57 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 63};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 75};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_ziggurat_layers, __pyx_mstate->__pyx_kp_b_iso88591_1Jas_e5_9_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 110};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 122};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_q_5_fF_QfAQ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 174};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 189};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 201};
     PyObject* const varnames[] = {0};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_function, __pyx_mstate->__pyx_kp_b_iso88591_00B, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 195};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 207};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_counter_lo, __pyx_mstate->__pyx_n_u_counter_hi, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 203};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 215};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_lo, __pyx_mstate->__pyx_n_u_hi, __pyx_mstate->__pyx_n_u_vectorized, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_words};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_blocks, __pyx_mstate->__pyx_kp_b_iso88591_r_q_3a_j_F_Ct6_1_q_q_Qe1Bat1Bat, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 222};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 234};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_5_auAT_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 235};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 247};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 353};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_cache};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 370};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 375};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 379};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 384};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HHA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
@@ -31318,7 +31190,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 471};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 477};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
@@ -31333,7 +31205,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 482};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 488};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
     __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
   }
@@ -40867,304 +40739,82 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_uint32_t(uint32_t value) {
     }
 }
 
-/* CIntFromPy */
-static uint32_t __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(PyObject *x);
-static uint32_t __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t(void) {
-    const char* type_name = "uint32_t";
-    PyErr_Format(PyExc_OverflowError,
-        "can't convert negative value to %.200s", type_name);
-    return (uint32_t) -1;
-}
-static uint32_t __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t(void) {
-    const char* type_name = "uint32_t";
-    PyErr_Format(PyExc_OverflowError,
-        "value too large to convert to %.200s", type_name);
-    return (uint32_t) -1;
-}
-static CYTHON_INLINE uint32_t __Pyx_PyULong___Pyx_PyLong_As_uint32_t(PyObject *x) {
-    const int is_unsigned = 1;
-#if CYTHON_USE_PYLONG_INTERNALS
-    {
-        const digit* digits = __Pyx_PyLong_Digits(x);
-        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
-        if (size == 2 && (8 * sizeof(uint32_t) > 1 * PyLong_SHIFT)) {
-            if ((8 * sizeof(unsigned long) > 2 * PyLong_SHIFT)) {
-                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
-            } else if ((8 * sizeof(uint32_t) >= 2 * PyLong_SHIFT)) {
-                return (uint32_t) (((((uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
-            }
-        } else
-        if (size == 3 && (8 * sizeof(uint32_t) > 2 * PyLong_SHIFT)) {
-            if ((8 * sizeof(unsigned long) > 3 * PyLong_SHIFT)) {
-                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
-            } else if ((8 * sizeof(uint32_t) >= 3 * PyLong_SHIFT)) {
-                return (uint32_t) (((((((uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
-            }
-        } else
-        if (size == 4 && (8 * sizeof(uint32_t) > 3 * PyLong_SHIFT)) {
-            if ((8 * sizeof(unsigned long) > 4 * PyLong_SHIFT)) {
-                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
-            } else if ((8 * sizeof(uint32_t) >= 4 * PyLong_SHIFT)) {
-                return (uint32_t) (((((((((uint32_t)digits[3]) << PyLong_SHIFT) | (uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
-            }
-        } else
-        {}
-    }
-#elif CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX < 0x030C00A7
-    if (unlikely(Py_SIZE(x) < 0)) {
-        goto raise_neg_overflow;
-    }
-#else
-    {
-        int result = PyObject_RichCompareBool(x, Py_False, Py_LT);
-        if (unlikely(result < 0))
-            return (uint32_t) -1;
-        if (unlikely(result == 1))
-            goto raise_neg_overflow;
-    }
-#endif
-    if ((sizeof(uint32_t) <= sizeof(unsigned long))) {
-        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, unsigned long, PyLong_AsUnsignedLong(x))
-    } else if ((sizeof(uint32_t) <= sizeof(unsigned PY_LONG_LONG))) {
-        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, unsigned PY_LONG_LONG, PyLong_AsUnsignedLongLong(x))
-    }
-    return __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(x);
-raise_neg_overflow:
-    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t();
-raise_overflow:
-    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
-}
-static CYTHON_INLINE uint32_t __Pyx_PySLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
-    const int is_unsigned = 0;
-#if CYTHON_USE_PYLONG_INTERNALS
-    if (__Pyx_PyLong_IsNeg(x)) {
-        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
-        const digit* digits = __Pyx_PyLong_Digits(x);
-        if (size == 2 && (8 * sizeof(uint32_t) > 1 * PyLong_SHIFT)) {
-            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
-                long ival = - (long) (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
-                __PYX_VERIFY_RETURN_INT(uint32_t, long, ival)
-            } else if ((8 * sizeof(uint32_t) - 1 > 2 * PyLong_SHIFT)) {
-                return (uint32_t) (((uint32_t) -1) * (((((uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0])));
-            }
-        } else
-        if (size == 3 && (8 * sizeof(uint32_t) > 2 * PyLong_SHIFT)) {
-            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
-                long ival = - (long) (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
-                __PYX_VERIFY_RETURN_INT(uint32_t, long, ival)
-            } else if ((8 * sizeof(uint32_t) - 1 > 3 * PyLong_SHIFT)) {
-                return (uint32_t) (((uint32_t) -1) * (((((((uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0])));
-            }
-        } else
-        if (size == 4 && (8 * sizeof(uint32_t) > 3 * PyLong_SHIFT)) {
-            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
-                long ival = - (long) (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0]));
-                __PYX_VERIFY_RETURN_INT(uint32_t, long, ival)
-            } else if ((8 * sizeof(uint32_t) - 1 > 4 * PyLong_SHIFT)) {
-                return (uint32_t) (((uint32_t) -1) * (((((((((uint32_t)digits[3]) << PyLong_SHIFT) | (uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0])));
-            }
-        } else
-        {}
-    } else {
-        const Py_ssize_t size = __Pyx_PyLong_DigitCount(x);
-        const digit* digits = __Pyx_PyLong_Digits(x);
-        if (size == 2 && (8 * sizeof(uint32_t) > 1 * PyLong_SHIFT)) {
-            if ((8 * sizeof(long) > 2 * PyLong_SHIFT)) {
-                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
-            } else if ((8 * sizeof(uint32_t) - 1 > 2 * PyLong_SHIFT)) {
-                return (uint32_t) (((((uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
-            }
-        } else
-        if (size == 3 && (8 * sizeof(uint32_t) > 2 * PyLong_SHIFT)) {
-            if ((8 * sizeof(long) > 3 * PyLong_SHIFT)) {
-                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
-            } else if ((8 * sizeof(uint32_t) - 1 > 3 * PyLong_SHIFT)) {
-                return (uint32_t) (((((((uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
-            }
-        } else
-        if (size == 4 && (8 * sizeof(uint32_t) > 3 * PyLong_SHIFT)) {
-            if ((8 * sizeof(long) > 4 * PyLong_SHIFT)) {
-                __PYX_VERIFY_RETURN_INT(uint32_t, unsigned long, (((((((((unsigned long)digits[3]) << PyLong_SHIFT) | (unsigned long)digits[2]) << PyLong_SHIFT) | (unsigned long)digits[1]) << PyLong_SHIFT) | (unsigned long)digits[0])))
-            } else if ((8 * sizeof(uint32_t) - 1 > 4 * PyLong_SHIFT)) {
-                return (uint32_t) (((((((((uint32_t)digits[3]) << PyLong_SHIFT) | (uint32_t)digits[2]) << PyLong_SHIFT) | (uint32_t)digits[1]) << PyLong_SHIFT) | (uint32_t)digits[0]));
-            }
-        } else
-        {}
-    }
-#endif
-    #if __PYX_LIMITED_VERSION_HEX >= 0x030d0000
-    if ((sizeof(uint32_t) <= sizeof(int)) && (sizeof(int) < sizeof(long))) {
-        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, int, PyLong_AsInt(x))
-    } else
-    #endif
-    if ((sizeof(uint32_t) <= sizeof(long))) {
-        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, long, PyLong_AsLong(x))
-    } else if ((sizeof(uint32_t) <= sizeof(PY_LONG_LONG))) {
-        __PYX_VERIFY_RETURN_INT_EXC(uint32_t, PY_LONG_LONG, PyLong_AsLongLong(x))
-    }
-    return __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(x);
-raise_neg_overflow:
-    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t();
-raise_overflow:
-    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
-}
-static uint32_t __Pyx_LargePyLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value) {
 #ifdef __Pyx_HAS_GCC_DIAGNOSTIC
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wconversion"
 #endif
-    const uint32_t neg_one = (uint32_t) -1, const_zero = (uint32_t) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    uint32_t val;
-    int ret = -1;
-#if PY_VERSION_HEX >= 0x030d00A6 && !CYTHON_COMPILING_IN_LIMITED_API
-    Py_ssize_t bytes_copied = PyLong_AsNativeBytes(
-        x, &val, sizeof(val), Py_ASNATIVEBYTES_NATIVE_ENDIAN | (is_unsigned ? Py_ASNATIVEBYTES_UNSIGNED_BUFFER | Py_ASNATIVEBYTES_REJECT_NEGATIVE : 0));
-    if (unlikely(bytes_copied == -1)) {
-    } else if (unlikely(bytes_copied > (Py_ssize_t) sizeof(val))) {
-        goto raise_overflow;
-    } else {
-        ret = 0;
-    }
-#elif PY_VERSION_HEX < 0x030d0000 && !(CYTHON_COMPILING_IN_PYPY || CYTHON_COMPILING_IN_LIMITED_API) || defined(_PyLong_AsByteArray)
-    int one = 1; int is_little = (int)*(unsigned char *)&one;
-    unsigned char *bytes = (unsigned char *)&val;
-    ret = _PyLong_AsByteArray((PyLongObject *)x,
-                                bytes, sizeof(val),
-                                is_little, !is_unsigned);
-    if ((0)) goto raise_overflow;
-#else
-    PyObject *v;
-    PyObject *stepval = NULL, *mask = NULL, *shift = NULL;
-    int bits, remaining_bits, is_negative = 0;
-    int chunk_size = (sizeof(long) < 8) ? 30 : 62;
-    if (likely(PyLong_CheckExact(x))) {
-        v = __Pyx_NewRef(x);
-    } else {
-        v = PyNumber_Long(x);
-        if (unlikely(!v)) return (uint32_t) -1;
-        assert(PyLong_CheckExact(v));
-    }
-    {
-        int result = PyObject_RichCompareBool(v, Py_False, Py_LT);
-        if (unlikely(result < 0)) {
-            Py_DECREF(v);
-            return (uint32_t) -1;
-        }
-        is_negative = result == 1;
-    }
-    if (is_unsigned && unlikely(is_negative)) {
-        Py_DECREF(v);
-        PyErr_SetString(PyExc_OverflowError,
-            "can't convert negative value to uint32_t");
-        return (uint32_t) -1;
-    } else if (is_negative) {
-        stepval = PyNumber_Invert(v);
-        Py_DECREF(v);
-        if (unlikely(!stepval))
-            return (uint32_t) -1;
-    } else {
-        stepval = v;
-    }
-    v = NULL;
-    val = (uint32_t) 0;
-    mask = PyLong_FromLong((1L << chunk_size) - 1); if (unlikely(!mask)) goto done;
-    shift = PyLong_FromLong(chunk_size); if (unlikely(!shift)) goto done;
-    for (bits = 0; bits < (int) sizeof(uint32_t) * 8 - chunk_size; bits += chunk_size) {
-        PyObject *tmp, *digit;
-        long idigit;
-        digit = PyNumber_And(stepval, mask);
-        if (unlikely(!digit)) goto done;
-        idigit = PyLong_AsLong(digit);
-        Py_DECREF(digit);
-        if (unlikely(idigit < 0)) goto done;
-        val |= ((uint32_t) idigit) << bits;
-        tmp = PyNumber_Rshift(stepval, shift);
-        if (unlikely(!tmp)) goto done;
-        Py_DECREF(stepval); stepval = tmp;
-    }
-    Py_DECREF(shift); shift = NULL;
-    Py_DECREF(mask); mask = NULL;
-    {
-        long idigit = PyLong_AsLong(stepval);
-        if (unlikely(idigit < 0)) goto done;
-        remaining_bits = ((int) sizeof(uint32_t) * 8) - bits - (is_unsigned ? 0 : 1);
-        if (unlikely(idigit >= (1L << remaining_bits)))
-            goto raise_overflow;
-        val |= ((uint32_t) idigit) << bits;
-    }
-    if (!is_unsigned) {
-        if (unlikely(val & (((uint32_t) 1) << (sizeof(uint32_t) * 8 - 1))))
-            goto raise_overflow;
-        if (is_negative)
-            val = ~val;
-    }
-    ret = 0;
-done:
-    Py_XDECREF(shift);
-    Py_XDECREF(mask);
-    Py_XDECREF(stepval);
-#endif
-    if (unlikely(ret))
-        return (uint32_t) -1;
-    return val;
-raise_overflow:
-    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
-}
-static CYTHON_INLINE uint32_t __Pyx_PyLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const uint32_t neg_one = (uint32_t) -1, const_zero = (uint32_t) 0;
+    const int neg_one = (int) -1, const_zero = (int) 0;
 #ifdef __Pyx_HAS_GCC_DIAGNOSTIC
 #pragma GCC diagnostic pop
 #endif
     const int is_unsigned = neg_one > const_zero;
     if (is_unsigned) {
-        #if CYTHON_USE_PYLONG_INTERNALS
-        if (unlikely(__Pyx_PyLong_IsNeg(x))) {
-            goto raise_neg_overflow;
-        } else if (__Pyx_PyLong_IsCompact(x)) {
-            __PYX_VERIFY_RETURN_INT(uint32_t, __Pyx_compact_upylong, __Pyx_PyLong_CompactValueUnsigned(x))
-        } else
-        #endif
-        {
-            return __Pyx_PyULong___Pyx_PyLong_As_uint32_t(x);
+        if (sizeof(int) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
         }
     } else {
-        #if CYTHON_USE_PYLONG_INTERNALS
-        if (__Pyx_PyLong_IsCompact(x)) {
-            __PYX_VERIFY_RETURN_INT(uint32_t, __Pyx_compact_pylong, __Pyx_PyLong_CompactValue(x))
-        } else
-        #endif
-        {
-            return __Pyx_PySLong___Pyx_PyLong_As_uint32_t(x);
+        if (sizeof(int) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
         }
     }
-#if CYTHON_USE_PYLONG_INTERNALS
-raise_neg_overflow:
-    return __Pyx_raise_neg_overflow___Pyx_PyLong_As_uint32_t();
-raise_overflow:
-    return __Pyx_raise_overflow___Pyx_PyLong_As_uint32_t();
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
 #endif
-}
-static uint32_t __Pyx_NonPyLong___Pyx_PyLong_As_uint32_t(PyObject *x) {
-    uint32_t val;
-    PyObject *tmp = __Pyx_PyNumber_Long(x);
-    if (!tmp) return (uint32_t) -1;
-    val = __Pyx_PyLong_As_uint32_t(tmp);
-    Py_DECREF(tmp);
-    return val;
-}
-static CYTHON_INLINE uint32_t __Pyx_PyLong_As_uint32_t(PyObject *x) {
-    if (likely(PyLong_Check(x))) {
-        return __Pyx_PyLong___Pyx_PyLong_As_uint32_t(x);
-    } else {
-        return __Pyx_NonPyLong___Pyx_PyLong_As_uint32_t(x);
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
     }
 }
 
@@ -41292,85 +40942,6 @@ static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
         PyObject *result = NULL, *kwds = NULL;
         PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
         py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
-    }
-}
-
-/* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const int neg_one = (int) -1, const_zero = (int) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(int) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(int) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(int) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(int) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(int) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(int),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int));
         if (!py_bytes) goto limited_bad;
         from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
         if (!from_bytes_str) goto limited_bad;

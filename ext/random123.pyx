@@ -20,6 +20,18 @@ cdef extern from "philox_lanes.h":
     void distsim_philox_blocks_one_by_one(uint64_t key, const uint64_t* lo,
                                           const uint64_t* hi, size_t n,
                                           uint32_t* words) noexcept nogil
+cdef extern from "binomial_lanes.h":
+    # Binomial counts by inversion (the definition, and a batch of them
+    # added to values, AVX2 where the processor has it).
+    enum:
+        DISTSIM_INVERSION_TABLE_SIZE
+        DISTSIM_INVERSION_SHIFT
+    int64_t distsim_binomial_search(uint32_t bits, const double* cdf, int64_t size) noexcept nogil
+    int64_t distsim_binomial_inversion(uint32_t bits, const int32_t* by_top_bits,
+                                       const double* cdf, int64_t size) noexcept nogil
+    void distsim_add_inversions(const uint32_t* words, size_t first, size_t stride, size_t n,
+                                const int32_t* by_top_bits, const double* cdf, int64_t size,
+                                double weight, double* values) noexcept nogil
 from libc.math cimport floor, sqrt, exp, log
 
 cnp.import_array()
@@ -254,10 +266,10 @@ cdef struct BinomialTable:
     bint normal_approx
     const double* cdf
     Py_ssize_t size
-    # The count of each 1/256 of the unit interval (by the top 8 bits of a
-    # 32-bit uniform), or -1 where a cdf value cuts through it: one table
-    # look-up for almost every draw.
-    int32_t count_by_top_bits[256]
+    # The count of each part of the unit interval (by the top bits of a
+    # 32-bit uniform: binomial_lanes.h), or -1 where a cdf value cuts
+    # through it: one table look-up for almost every draw.
+    int32_t count_by_top_bits[DISTSIM_INVERSION_TABLE_SIZE]
 
 
 cdef struct BlockCache:
@@ -292,12 +304,14 @@ cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):
         total += term
         cdf[x] = total
     table.cdf = &cdf[0]
-    cdef uint32_t top
+    cdef int top
     cdef int64_t first_count, last_count
-    for top in range(256):
+    cdef uint32_t first_bits, last_bits = (1u << DISTSIM_INVERSION_SHIFT) - 1
+    for top in range(DISTSIM_INVERSION_TABLE_SIZE):
         # Counts grow with the uniform: equal at both ends, equal throughout.
-        first_count = binomial_search(top << 24, table)
-        last_count = binomial_search((top << 24) | 0xFFFFFF, table)
+        first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT
+        first_count = distsim_binomial_search(first_bits, table.cdf, table.size)
+        last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
     return cdf_array
 
@@ -320,16 +334,7 @@ cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,
 
 cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
-    cdef int32_t count = table.count_by_top_bits[bits >> 24]
-    return count if count >= 0 else binomial_search(bits, table)
-
-
-cdef inline int64_t binomial_search(uint32_t bits, const BinomialTable* table) noexcept nogil:
-    cdef double u = (bits + 0.5) * (1.0 / 4294967296.0)
-    cdef long long x = 0
-    while x < table.size - 1 and u > table.cdf[x]:
-        x += 1
-    return x
+    return distsim_binomial_inversion(bits, table.count_by_top_bits, table.cdf, table.size)
 
 
 cdef class BinomialDraws:
@@ -433,10 +438,11 @@ cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t fir
             for j in range(n_blocks):
                 batch.lo[j] = first_block + j
             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)
-            for j in range(m):
-                values[k + j] += weight * binomial_inversion(
-                    batch.words[4 * ((element >> 2) - first_block) + (element & 3)], table)
-                element += stride
+            # Element e's word is word e & 3 of block e >> 2: batch word
+            # e - 4 * first_block, every stride-th from the first element's.
+            distsim_add_inversions(batch.words, element & 3, stride, m,
+                                   table.count_by_top_bits, table.cdf, table.size, weight,
+                                   values + k)
         else:
             for j in range(m):
                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2

@@ -76,7 +76,9 @@ def test_binomial_counts_follow_the_binomial_distribution():
 def test_binomial_add_to_adds_the_counts_of_a_contiguous_range_in_place():
     from distsim._ext import random123
     elements = np.arange(1003, 1003 + 5000, dtype=np.int64)
-    for n, p in ((1600, 8e-4), (5000, 0.2), (7, 1.0)):
+    # (1000, 0.05): a mean of 50, where a cdf value cuts through many of the
+    # inversion table's entries (the searched lanes of binomial_lanes.h)
+    for n, p in ((1600, 8e-4), (1000, 0.05), (30, 0.5), (5000, 0.2), (7, 1.0)):
         draws = random123.BinomialDraws(n, p)
         values = np.linspace(-1.0, 1.0, len(elements))
         expected = values + 87.81 * random123.binomial(5, elements, 9, n, p)
