@@ -1994,6 +1994,7 @@ static CYTHON_INLINE __pyx_t_long_double_complex __pyx_t_long_double_complex_fro
 
 /*--- Type declarations ---*/
 struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan;
+struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot;
 struct __pyx_array_obj;
 struct __pyx_MemviewEnum_obj;
 struct __pyx_memoryview_obj;
@@ -2210,6 +2211,25 @@ struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan {
   PyObject *keep_alive;
   struct __pyx_t_7distsim_4_ext_8delivery_Pathways all_pathways;
   __pyx_t_7step_op_Deliverer deliverer_struct;
+};
+
+
+/* "ext/delivery.pyx":238
+ * 
+ * 
+ * cdef class RingSlot:             # <<<<<<<<<<<<<<
+ *     """A ring buffer's slot of the step applied to its variable:
+ *     ``values += ring[step % n_slots]`` (only where ``mask``, if given: the
+*/
+struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot {
+  PyObject_HEAD
+  __pyx_t_7step_op_StepOp op;
+  double *values;
+  double *ring;
+  uint8_t const *mask;
+  Py_ssize_t n;
+  Py_ssize_t n_slots;
+  PyObject *keep_alive;
 };
 
 
@@ -3571,6 +3591,9 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *, int writable_flag);
+
+/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
@@ -3580,10 +3603,14 @@ static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *, int writable_flag);
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *, int writable_flag);
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(PyObject *, int writable_flag);
+
+/* MemviewDtypeToObject.proto */
+static CYTHON_INLINE PyObject *__pyx_memview_get_double(const char *itemp);
+static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj);
 
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
@@ -3728,6 +3755,9 @@ __pyx_memoryview_copy_new_contig(const __Pyx_memviewslice *from_mvs,
                                  Py_ssize_t sizeof_dtype, int contig_flag,
                                  int dtype_is_object);
 
+/* CIntFromPy.proto */
+static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
+
 /* PyObjectVectorcallKwds.proto (used by PyObjectVectorcallMethodKwds) */
 #if CYTHON_VECTORCALL
 #define __Pyx_Object_VectorcallKwds PyObject_Vectorcall
@@ -3747,9 +3777,6 @@ static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *con
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value);
-
-/* CIntFromPy.proto */
-static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *);
 
 /* CIntToPy.proto */
 static CYTHON_INLINE PyObject* __Pyx_PyLong_From___pyx_anon_enum(int value);
@@ -3930,6 +3957,7 @@ static CYTHON_INLINE int __pyx_f_5numpy_import_array(void); /*proto*/
 /* Module declarations from "cpython.pycapsule" */
 
 /* Module declarations from "step_op" */
+static CYTHON_INLINE char const *__pyx_f_7step_op_STEP_OP_CAPSULE(void); /*proto*/
 static CYTHON_INLINE char const *__pyx_f_7step_op_DELIVERER_CAPSULE(void); /*proto*/
 
 /* Module declarations from "row_index" */
@@ -3949,6 +3977,8 @@ static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__prefetch_row_start(s
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__ask_ahead(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, struct __pyx_t_7distsim_4_ext_8delivery_Row const *, Py_ssize_t, struct __pyx_t_7distsim_4_ext_8delivery_LookAhead *); /*proto*/
 static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_rows(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, struct __pyx_t_7distsim_4_ext_8delivery_Row const *, Py_ssize_t); /*proto*/
 static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __pyx_t_7distsim_4_ext_8delivery_Pathway *, int64_t, int64_t); /*proto*/
+static int __pyx_f_7distsim_4_ext_8delivery__ring_slot(void *, int64_t, double, double); /*proto*/
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_slot(double *, double *, uint8_t const *, Py_ssize_t); /*proto*/
 static int __pyx_array_allocate_buffer(struct __pyx_array_obj *); /*proto*/
 static struct __pyx_array_obj *__pyx_array_new(PyObject *, Py_ssize_t, char *, char const *, char *); /*proto*/
 static PyObject *__pyx_memoryview_new(PyObject *, int, int, __Pyx_TypeInfo const *); /*proto*/
@@ -3993,6 +4023,7 @@ static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int32_t__const__ = { "const int32_
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint16_t__const__ = { "const uint16_t", NULL, sizeof(uint16_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint16_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint16_t const ), 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double__const__ = { "const double", NULL, sizeof(double const ), { 0 }, 0, 'R', 0, 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint64_t__const__ = { "const uint64_t", NULL, sizeof(uint64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint64_t const ), 0 };
+static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint8_t__const__ = { "const uint8_t", NULL, sizeof(uint8_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint8_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint8_t const ), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.delivery"
 extern int __pyx_module_is_main_distsim___ext__delivery;
@@ -4074,7 +4105,11 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_4deliver(struc
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_6deliverer(struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_8__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_8delivery_12DeliveryPlan_10__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived); /* proto */
+static int __pyx_pf_7distsim_4_ext_8delivery_8RingSlot___init__(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_ring, PyObject *__pyx_v_mask); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_2apply(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self, int64_t __pyx_v_step); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_4step_op(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self); /* proto */
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_8delivery_DeliveryPlan(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4097,6 +4132,35 @@ static PyObject *__pyx_tp_new_7distsim_4_ext_8delivery_DeliveryPlan(PyTypeObject
 #endif
 #if CYTHON_VECTORCALL_TPNEW
 static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_8delivery_DeliveryPlan(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_8delivery_RingSlot(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_8delivery_RingSlot(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+); /*proto*/
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_8delivery_RingSlot(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_new_7distsim_4_ext_8delivery_RingSlot __pyx_tp_new_vectorcall_7distsim_4_ext_8delivery_RingSlot
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_8delivery_RingSlot(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
+#endif
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_8delivery_RingSlot(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
+#endif
+#if !CYTHON_VECTORCALL_TPNEW
+#define __pyx_tp_init_7distsim_4_ext_8delivery_RingSlot __pyx_pw_7distsim_4_ext_8delivery_8RingSlot_1__init__
 #endif
 static PyObject *__pyx_tp_new__initialisation_array(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
@@ -4236,11 +4300,13 @@ namespace {
     PyTypeObject *__pyx_ptype_5numpy_character;
     PyTypeObject *__pyx_ptype_5numpy_ufunc;
     PyObject *__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan;
+    PyObject *__pyx_type_7distsim_4_ext_8delivery_RingSlot;
     PyObject *__pyx_type___pyx_array;
     PyObject *__pyx_type___pyx_MemviewEnum;
     PyObject *__pyx_type___pyx_memoryview;
     PyObject *__pyx_type___pyx_memoryviewslice;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan;
+    PyTypeObject *__pyx_ptype_7distsim_4_ext_8delivery_RingSlot;
     PyTypeObject *__pyx_array_type;
     PyTypeObject *__pyx_MemviewEnum_type;
     PyTypeObject *__pyx_memoryview_type;
@@ -4250,8 +4316,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[2];
-    PyObject *__pyx_codeobj_tab[5];
-    PyObject *__pyx_string_tab[127];
+    PyObject *__pyx_codeobj_tab[8];
+    PyObject *__pyx_string_tab[137];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4330,104 +4396,114 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[26]
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[27]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[28]
-#define __pyx_kp_u_one_arrival_per_value __pyx_string_tab[29]
-#define __pyx_kp_u_one_source_per_row __pyx_string_tab[30]
-#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[31]
-#define __pyx_kp_u_row_start_does_not_end_at_the_nu __pyx_string_tab[32]
-#define __pyx_kp_u_targets_delays_and_weights_must __pyx_string_tab[33]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[34]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[35]
-#define __pyx_n_u_ASCII __pyx_string_tab[36]
-#define __pyx_n_u_DeliveryPlan __pyx_string_tab[37]
-#define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[38]
-#define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[39]
-#define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[40]
-#define __pyx_n_u_DeliveryPlan_deliverer __pyx_string_tab[41]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[42]
-#define __pyx_n_u_Sequence __pyx_string_tab[43]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[44]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[45]
-#define __pyx_n_u_annotate __pyx_string_tab[46]
-#define __pyx_n_u_class __pyx_string_tab[47]
-#define __pyx_n_u_class_getitem __pyx_string_tab[48]
-#define __pyx_n_u_dict __pyx_string_tab[49]
-#define __pyx_n_u_func __pyx_string_tab[50]
-#define __pyx_n_u_getstate __pyx_string_tab[51]
-#define __pyx_n_u_import __pyx_string_tab[52]
-#define __pyx_n_u_main __pyx_string_tab[53]
-#define __pyx_n_u_module __pyx_string_tab[54]
-#define __pyx_n_u_name_2 __pyx_string_tab[55]
-#define __pyx_n_u_new __pyx_string_tab[56]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[57]
-#define __pyx_n_u_pyx_state __pyx_string_tab[58]
-#define __pyx_n_u_pyx_type __pyx_string_tab[59]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[60]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[61]
-#define __pyx_n_u_qualname __pyx_string_tab[62]
-#define __pyx_n_u_reduce __pyx_string_tab[63]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[64]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[65]
-#define __pyx_n_u_set_name __pyx_string_tab[66]
-#define __pyx_n_u_setstate __pyx_string_tab[67]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[68]
-#define __pyx_n_u_test __pyx_string_tab[69]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[70]
-#define __pyx_n_u_abc __pyx_string_tab[71]
-#define __pyx_n_u_add_and_clear __pyx_string_tab[72]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[73]
-#define __pyx_n_u_arrived __pyx_string_tab[74]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[75]
-#define __pyx_n_u_base __pyx_string_tab[76]
-#define __pyx_n_u_c __pyx_string_tab[77]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[78]
-#define __pyx_n_u_count __pyx_string_tab[79]
-#define __pyx_n_u_deliver __pyx_string_tab[80]
-#define __pyx_n_u_deliverer __pyx_string_tab[81]
-#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[82]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[83]
-#define __pyx_n_u_encode __pyx_string_tab[84]
-#define __pyx_n_u_enumerate __pyx_string_tab[85]
-#define __pyx_n_u_error __pyx_string_tab[86]
-#define __pyx_n_u_flags __pyx_string_tab[87]
-#define __pyx_n_u_format __pyx_string_tab[88]
-#define __pyx_n_u_fortran __pyx_string_tab[89]
-#define __pyx_n_u_i __pyx_string_tab[90]
-#define __pyx_n_u_id __pyx_string_tab[91]
-#define __pyx_n_u_index __pyx_string_tab[92]
-#define __pyx_n_u_items __pyx_string_tab[93]
-#define __pyx_n_u_itemsize __pyx_string_tab[94]
-#define __pyx_n_u_memview __pyx_string_tab[95]
-#define __pyx_n_u_mode __pyx_string_tab[96]
-#define __pyx_n_u_n __pyx_string_tab[97]
-#define __pyx_n_u_n_spikes __pyx_string_tab[98]
-#define __pyx_n_u_name __pyx_string_tab[99]
-#define __pyx_n_u_ndim __pyx_string_tab[100]
-#define __pyx_n_u_np __pyx_string_tab[101]
-#define __pyx_n_u_numpy __pyx_string_tab[102]
-#define __pyx_n_u_obj __pyx_string_tab[103]
-#define __pyx_n_u_pack __pyx_string_tab[104]
-#define __pyx_n_u_pathways __pyx_string_tab[105]
-#define __pyx_n_u_pop __pyx_string_tab[106]
-#define __pyx_n_u_register __pyx_string_tab[107]
-#define __pyx_n_u_self __pyx_string_tab[108]
-#define __pyx_n_u_setdefault __pyx_string_tab[109]
-#define __pyx_n_u_shape __pyx_string_tab[110]
-#define __pyx_n_u_size __pyx_string_tab[111]
-#define __pyx_n_u_spike_ids __pyx_string_tab[112]
-#define __pyx_n_u_spike_steps __pyx_string_tab[113]
-#define __pyx_n_u_start __pyx_string_tab[114]
-#define __pyx_n_u_step __pyx_string_tab[115]
-#define __pyx_n_u_stop __pyx_string_tab[116]
-#define __pyx_n_u_struct __pyx_string_tab[117]
-#define __pyx_n_u_unpack __pyx_string_tab[118]
-#define __pyx_n_u_update __pyx_string_tab[119]
-#define __pyx_n_u_values __pyx_string_tab[120]
-#define __pyx_n_u_x __pyx_string_tab[121]
-#define __pyx_n_b_O __pyx_string_tab[122]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[123]
-#define __pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E __pyx_string_tab[124]
-#define __pyx_kp_b_iso88591_A_AQd_55Fd __pyx_string_tab[125]
-#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU __pyx_string_tab[126]
+#define __pyx_kp_u_one_flag_per_value __pyx_string_tab[29]
+#define __pyx_kp_u_one_ring_column_per_value __pyx_string_tab[30]
+#define __pyx_kp_u_one_source_per_row __pyx_string_tab[31]
+#define __pyx_kp_u_one_step_per_spike __pyx_string_tab[32]
+#define __pyx_kp_u_row_start_does_not_end_at_the_nu __pyx_string_tab[33]
+#define __pyx_kp_u_self_op_self_ring_self_values_ca __pyx_string_tab[34]
+#define __pyx_kp_u_targets_delays_and_weights_must __pyx_string_tab[35]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[36]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[37]
+#define __pyx_n_u_ASCII __pyx_string_tab[38]
+#define __pyx_n_u_DeliveryPlan __pyx_string_tab[39]
+#define __pyx_n_u_DeliveryPlan___reduce_cython __pyx_string_tab[40]
+#define __pyx_n_u_DeliveryPlan___setstate_cython __pyx_string_tab[41]
+#define __pyx_n_u_DeliveryPlan_deliver __pyx_string_tab[42]
+#define __pyx_n_u_DeliveryPlan_deliverer __pyx_string_tab[43]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[44]
+#define __pyx_n_u_RingSlot __pyx_string_tab[45]
+#define __pyx_n_u_RingSlot___reduce_cython __pyx_string_tab[46]
+#define __pyx_n_u_RingSlot___setstate_cython __pyx_string_tab[47]
+#define __pyx_n_u_RingSlot_apply __pyx_string_tab[48]
+#define __pyx_n_u_RingSlot_step_op __pyx_string_tab[49]
+#define __pyx_n_u_Sequence __pyx_string_tab[50]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[51]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[52]
+#define __pyx_n_u_annotate __pyx_string_tab[53]
+#define __pyx_n_u_class __pyx_string_tab[54]
+#define __pyx_n_u_class_getitem __pyx_string_tab[55]
+#define __pyx_n_u_dict __pyx_string_tab[56]
+#define __pyx_n_u_func __pyx_string_tab[57]
+#define __pyx_n_u_getstate __pyx_string_tab[58]
+#define __pyx_n_u_import __pyx_string_tab[59]
+#define __pyx_n_u_main __pyx_string_tab[60]
+#define __pyx_n_u_module __pyx_string_tab[61]
+#define __pyx_n_u_name_2 __pyx_string_tab[62]
+#define __pyx_n_u_new __pyx_string_tab[63]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[64]
+#define __pyx_n_u_pyx_state __pyx_string_tab[65]
+#define __pyx_n_u_pyx_type __pyx_string_tab[66]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[67]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[68]
+#define __pyx_n_u_qualname __pyx_string_tab[69]
+#define __pyx_n_u_reduce __pyx_string_tab[70]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[71]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[72]
+#define __pyx_n_u_set_name __pyx_string_tab[73]
+#define __pyx_n_u_setstate __pyx_string_tab[74]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[75]
+#define __pyx_n_u_test __pyx_string_tab[76]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[77]
+#define __pyx_n_u_abc __pyx_string_tab[78]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[79]
+#define __pyx_n_u_apply __pyx_string_tab[80]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[81]
+#define __pyx_n_u_base __pyx_string_tab[82]
+#define __pyx_n_u_c __pyx_string_tab[83]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[84]
+#define __pyx_n_u_count __pyx_string_tab[85]
+#define __pyx_n_u_deliver __pyx_string_tab[86]
+#define __pyx_n_u_deliverer __pyx_string_tab[87]
+#define __pyx_n_u_distsim__ext_delivery __pyx_string_tab[88]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[89]
+#define __pyx_n_u_encode __pyx_string_tab[90]
+#define __pyx_n_u_enumerate __pyx_string_tab[91]
+#define __pyx_n_u_error __pyx_string_tab[92]
+#define __pyx_n_u_flags __pyx_string_tab[93]
+#define __pyx_n_u_format __pyx_string_tab[94]
+#define __pyx_n_u_fortran __pyx_string_tab[95]
+#define __pyx_n_u_id __pyx_string_tab[96]
+#define __pyx_n_u_index __pyx_string_tab[97]
+#define __pyx_n_u_items __pyx_string_tab[98]
+#define __pyx_n_u_itemsize __pyx_string_tab[99]
+#define __pyx_n_u_mask __pyx_string_tab[100]
+#define __pyx_n_u_memview __pyx_string_tab[101]
+#define __pyx_n_u_mode __pyx_string_tab[102]
+#define __pyx_n_u_n_spikes __pyx_string_tab[103]
+#define __pyx_n_u_name __pyx_string_tab[104]
+#define __pyx_n_u_ndim __pyx_string_tab[105]
+#define __pyx_n_u_np __pyx_string_tab[106]
+#define __pyx_n_u_numpy __pyx_string_tab[107]
+#define __pyx_n_u_obj __pyx_string_tab[108]
+#define __pyx_n_u_pack __pyx_string_tab[109]
+#define __pyx_n_u_pathways __pyx_string_tab[110]
+#define __pyx_n_u_pop __pyx_string_tab[111]
+#define __pyx_n_u_register __pyx_string_tab[112]
+#define __pyx_n_u_ring __pyx_string_tab[113]
+#define __pyx_n_u_self __pyx_string_tab[114]
+#define __pyx_n_u_setdefault __pyx_string_tab[115]
+#define __pyx_n_u_shape __pyx_string_tab[116]
+#define __pyx_n_u_size __pyx_string_tab[117]
+#define __pyx_n_u_spike_ids __pyx_string_tab[118]
+#define __pyx_n_u_spike_steps __pyx_string_tab[119]
+#define __pyx_n_u_start __pyx_string_tab[120]
+#define __pyx_n_u_step __pyx_string_tab[121]
+#define __pyx_n_u_step_op __pyx_string_tab[122]
+#define __pyx_n_u_stop __pyx_string_tab[123]
+#define __pyx_n_u_struct __pyx_string_tab[124]
+#define __pyx_n_u_uint8 __pyx_string_tab[125]
+#define __pyx_n_u_unpack __pyx_string_tab[126]
+#define __pyx_n_u_update __pyx_string_tab[127]
+#define __pyx_n_u_values __pyx_string_tab[128]
+#define __pyx_n_u_view __pyx_string_tab[129]
+#define __pyx_n_u_x __pyx_string_tab[130]
+#define __pyx_n_b_O __pyx_string_tab[131]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[132]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[133]
+#define __pyx_kp_b_iso88591_A_7_e1 __pyx_string_tab[134]
+#define __pyx_kp_b_iso88591_A_AQd_55Fd __pyx_string_tab[135]
+#define __pyx_kp_b_iso88591_A_9F_1_fAS_1_AQ_1__AYat1KqPTTU __pyx_string_tab[136]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -4463,6 +4539,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_ptype_5numpy_ufunc);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan);
+  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot);
+  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_8delivery_RingSlot);
   Py_CLEAR(clear_module_state->__pyx_array_type);
   Py_CLEAR(clear_module_state->__pyx_type___pyx_array);
   Py_CLEAR(clear_module_state->__pyx_MemviewEnum_type);
@@ -4476,8 +4554,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<5; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<127; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<8; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<137; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -4519,6 +4597,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_ptype_5numpy_ufunc);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_8delivery_DeliveryPlan);
+  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot);
+  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_8delivery_RingSlot);
   Py_VISIT(traverse_module_state->__pyx_array_type);
   Py_VISIT(traverse_module_state->__pyx_type___pyx_array);
   Py_VISIT(traverse_module_state->__pyx_MemviewEnum_type);
@@ -4532,8 +4612,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<2; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<5; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<127; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<8; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<137; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -23405,44 +23485,485 @@ static CYTHON_INLINE double *__pyx_f_7distsim_4_ext_8delivery__entry(struct __py
   return __pyx_r;
 }
 
-/* "ext/delivery.pyx":238
+/* "ext/delivery.pyx":251
+ *     cdef tuple keep_alive
  * 
- * 
- * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
+ *     def __init__(self, double[::1] values, double[:, ::1] ring, mask=None):             # <<<<<<<<<<<<<<
+ *         cdef const uint8_t[::1] flags
+ *         if ring.shape[1] != values.shape[0]:
 */
 
 /* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_8delivery_1add_and_clear(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
+static int __pyx_pw_7distsim_4_ext_8delivery_8RingSlot_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ); /*proto*/
-PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_8delivery_add_and_clear, "``values += arrived; arrived[:] = 0`` in one pass (a ring buffer\047s slot\n    applied to its variable).");
-static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear = {"add_and_clear", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_1add_and_clear, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_add_and_clear};
-static PyObject *__pyx_pw_7distsim_4_ext_8delivery_1add_and_clear(PyObject *__pyx_self, 
-#if CYTHON_VECTORCALL
+static int __pyx_pw_7distsim_4_ext_8delivery_8RingSlot_1__init__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL_TPNEW
 PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
 #else
 PyObject *__pyx_args, PyObject *__pyx_kwds
 #endif
 ) {
   __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_arrived = { 0, 0, { 0 }, { 0 }, { 0 } };
+  __Pyx_memviewslice __pyx_v_ring = { 0, 0, { 0 }, { 0 }, { 0 } };
+  PyObject *__pyx_v_mask = 0;
+  #if !CYTHON_VECTORCALL_TPNEW
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[3] = {0,0,0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL_TPNEW
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_ring,&__pyx_mstate_global->__pyx_n_u_mask,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 251, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 251, __pyx_L3_error)
+      if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)Py_None));
+      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 0, 2, 3, i); __PYX_ERR(0, 251, __pyx_L3_error) }
+      }
+    } else {
+      switch (__pyx_nargs) {
+        case  3:
+        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  2:
+        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
+        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
+        break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      if (!values[2]) values[2] = __Pyx_NewRef(((PyObject *)Py_None));
+    }
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_mask = values[2];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__init__", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 251, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return -1;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_8RingSlot___init__(((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)__pyx_v_self), __pyx_v_values, __pyx_v_ring, __pyx_v_mask);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static int __pyx_pf_7distsim_4_ext_8delivery_8RingSlot___init__(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_ring, PyObject *__pyx_v_mask) {
+  __Pyx_memviewslice __pyx_v_flags = { 0, 0, { 0 }, { 0 }, { 0 } };
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  int __pyx_t_1;
+  PyObject *__pyx_t_2 = NULL;
+  PyObject *__pyx_t_3 = NULL;
+  size_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+  Py_ssize_t __pyx_t_6;
+  double *__pyx_t_7;
+  Py_ssize_t __pyx_t_8;
+  int __pyx_t_9;
+  Py_ssize_t __pyx_t_10;
+  PyObject *__pyx_t_11 = NULL;
+  PyObject *__pyx_t_12 = NULL;
+  __Pyx_memviewslice __pyx_t_13 = { 0, 0, { 0 }, { 0 }, { 0 } };
+  uint8_t const *__pyx_t_14;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__init__", 0);
+
+  /* "ext/delivery.pyx":253
+ *     def __init__(self, double[::1] values, double[:, ::1] ring, mask=None):
+ *         cdef const uint8_t[::1] flags
+ *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("one ring column per value")
+ *         self.n, self.n_slots = values.shape[0], ring.shape[0]
+*/
+  __pyx_t_1 = ((__pyx_v_ring.shape[1]) != (__pyx_v_values.shape[0]));
+
+  if (unlikely(__pyx_t_1)) {
+
+
+    /* "ext/delivery.pyx":254
+ *         cdef const uint8_t[::1] flags
+ *         if ring.shape[1] != values.shape[0]:
+ *             raise ValueError("one ring column per value")             # <<<<<<<<<<<<<<
+ *         self.n, self.n_slots = values.shape[0], ring.shape[0]
+ *         self.values = &values[0] if self.n else NULL
+*/
+    __pyx_t_3 = NULL;
+    __pyx_t_4 = 1;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_ring_column_per_value};
+      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 254, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __PYX_ERR(0, 254, __pyx_L1_error)
+
+    /* "ext/delivery.pyx":253
+ *     def __init__(self, double[::1] values, double[:, ::1] ring, mask=None):
+ *         cdef const uint8_t[::1] flags
+ *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
+ *             raise ValueError("one ring column per value")
+ *         self.n, self.n_slots = values.shape[0], ring.shape[0]
+*/
+  }
+
+  /* "ext/delivery.pyx":255
+ *         if ring.shape[1] != values.shape[0]:
+ *             raise ValueError("one ring column per value")
+ *         self.n, self.n_slots = values.shape[0], ring.shape[0]             # <<<<<<<<<<<<<<
+ *         self.values = &values[0] if self.n else NULL
+ *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
+*/
+  __pyx_t_5 = (__pyx_v_values.shape[0]);
+
+  __pyx_t_6 = (__pyx_v_ring.shape[0]);
+
+  __pyx_v_self->n = __pyx_t_5;
+  __pyx_v_self->n_slots = __pyx_t_6;
+
+  /* "ext/delivery.pyx":256
+ *             raise ValueError("one ring column per value")
+ *         self.n, self.n_slots = values.shape[0], ring.shape[0]
+ *         self.values = &values[0] if self.n else NULL             # <<<<<<<<<<<<<<
+ *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
+ *         self.mask = NULL
+*/
+  __pyx_t_1 = (__pyx_v_self->n != 0);
+
+  if (__pyx_t_1) {
+    __pyx_t_8 = 0;
+
+    __pyx_t_7 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_8)) ))));
+  } else {
+
+    __pyx_t_7 = NULL;
+  }
+
+  __pyx_v_self->values = __pyx_t_7;
+
+  /* "ext/delivery.pyx":257
+ *         self.n, self.n_slots = values.shape[0], ring.shape[0]
+ *         self.values = &values[0] if self.n else NULL
+ *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL             # <<<<<<<<<<<<<<
+ *         self.mask = NULL
+ *         if mask is not None:
+*/
+  __pyx_t_9 = (__pyx_v_self->n != 0);
+
+  if (__pyx_t_9) {
+
+  } else {
+
+    __pyx_t_1 = __pyx_t_9;
+
+    goto __pyx_L4_bool_binop_done;
+  }
+  __pyx_t_9 = (__pyx_v_self->n_slots != 0);
+
+
+  __pyx_t_1 = __pyx_t_9;
+
+  __pyx_L4_bool_binop_done:;
+  if (__pyx_t_1) {
+    __pyx_t_8 = 0;
+    __pyx_t_10 = 0;
+
+    __pyx_t_7 = (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_8 * __pyx_v_ring.strides[0]) )) + __pyx_t_10)) ))));
+  } else {
+
+    __pyx_t_7 = NULL;
+  }
+
+  __pyx_v_self->ring = __pyx_t_7;
+
+  /* "ext/delivery.pyx":258
+ *         self.values = &values[0] if self.n else NULL
+ *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
+ *         self.mask = NULL             # <<<<<<<<<<<<<<
+ *         if mask is not None:
+ *             flags = mask.view(np.uint8)
+*/
+  __pyx_v_self->mask = NULL;
+
+  /* "ext/delivery.pyx":259
+ *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
+ *         self.mask = NULL
+ *         if mask is not None:             # <<<<<<<<<<<<<<
+ *             flags = mask.view(np.uint8)
+ *             if flags.shape[0] != self.n:
+*/
+  __pyx_t_1 = (__pyx_v_mask != Py_None);
+  if (__pyx_t_1) {
+
+
+    /* "ext/delivery.pyx":260
+ *         self.mask = NULL
+ *         if mask is not None:
+ *             flags = mask.view(np.uint8)             # <<<<<<<<<<<<<<
+ *             if flags.shape[0] != self.n:
+ *                 raise ValueError("one flag per value")
+*/
+    __pyx_t_3 = __pyx_v_mask;
+    __Pyx_INCREF(__pyx_t_3);
+    __Pyx_GetModuleGlobalName(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_11)) __PYX_ERR(0, 260, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_11);
+    __pyx_t_12 = __Pyx_PyObject_GetAttrStr(__pyx_t_11, __pyx_mstate_global->__pyx_n_u_uint8); if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 260, __pyx_L1_error)
+    __Pyx_GOTREF(__pyx_t_12);
+    __Pyx_DECREF(__pyx_t_11); __pyx_t_11 = 0;
+    __pyx_t_4 = 0;
+    {
+      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_t_12};
+      __pyx_t_2 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_view, __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
+      __Pyx_DECREF(__pyx_t_12); __pyx_t_12 = 0;
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 260, __pyx_L1_error)
+      __Pyx_GOTREF(__pyx_t_2);
+    }
+    __pyx_t_13 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(__pyx_t_2, 0); if (unlikely(!__pyx_t_13.memview)) __PYX_ERR(0, 260, __pyx_L1_error)
+    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+    __pyx_v_flags = __pyx_t_13;
+    __pyx_t_13.memview = NULL;
+    __pyx_t_13.data = NULL;
+
+    /* "ext/delivery.pyx":261
+ *         if mask is not None:
+ *             flags = mask.view(np.uint8)
+ *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("one flag per value")
+ *             self.mask = &flags[0] if self.n else NULL
+*/
+    __pyx_t_1 = ((__pyx_v_flags.shape[0]) != __pyx_v_self->n);
+
+    if (unlikely(__pyx_t_1)) {
+
+
+      /* "ext/delivery.pyx":262
+ *             flags = mask.view(np.uint8)
+ *             if flags.shape[0] != self.n:
+ *                 raise ValueError("one flag per value")             # <<<<<<<<<<<<<<
+ *             self.mask = &flags[0] if self.n else NULL
+ *         self.keep_alive = (values, ring, mask)
+*/
+      __pyx_t_12 = NULL;
+      __pyx_t_4 = 1;
+      {
+        PyObject *__pyx_callargs[2] = {__pyx_t_12, __pyx_mstate_global->__pyx_kp_u_one_flag_per_value};
+        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
+        __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
+        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 262, __pyx_L1_error)
+        __Pyx_GOTREF(__pyx_t_2);
+      }
+      __Pyx_Raise(__pyx_t_2, 0, 0, 0);
+      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
+      __PYX_ERR(0, 262, __pyx_L1_error)
+
+      /* "ext/delivery.pyx":261
+ *         if mask is not None:
+ *             flags = mask.view(np.uint8)
+ *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
+ *                 raise ValueError("one flag per value")
+ *             self.mask = &flags[0] if self.n else NULL
+*/
+    }
+
+    /* "ext/delivery.pyx":263
+ *             if flags.shape[0] != self.n:
+ *                 raise ValueError("one flag per value")
+ *             self.mask = &flags[0] if self.n else NULL             # <<<<<<<<<<<<<<
+ *         self.keep_alive = (values, ring, mask)
+ *         self.op.run = _ring_slot
+*/
+    __pyx_t_1 = (__pyx_v_self->n != 0);
+
+    if (__pyx_t_1) {
+      __pyx_t_10 = 0;
+
+      __pyx_t_14 = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_flags.data) + __pyx_t_10)) ))));
+    } else {
+
+      __pyx_t_14 = NULL;
+    }
+
+    __pyx_v_self->mask = __pyx_t_14;
+
+    /* "ext/delivery.pyx":259
+ *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
+ *         self.mask = NULL
+ *         if mask is not None:             # <<<<<<<<<<<<<<
+ *             flags = mask.view(np.uint8)
+ *             if flags.shape[0] != self.n:
+*/
+  }
+
+  /* "ext/delivery.pyx":264
+ *                 raise ValueError("one flag per value")
+ *             self.mask = &flags[0] if self.n else NULL
+ *         self.keep_alive = (values, ring, mask)             # <<<<<<<<<<<<<<
+ *         self.op.run = _ring_slot
+ *         self.op.state = <void*>self
+*/
+  __pyx_t_2 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_2);
+  __pyx_t_12 = __pyx_memoryview_fromslice(__pyx_v_ring, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_12);
+  __pyx_t_3 = PyTuple_New(3); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 264, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_3);
+  __Pyx_GIVEREF(__pyx_t_2);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 264, __pyx_L1_error);
+  __Pyx_GIVEREF(__pyx_t_12);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 1, __pyx_t_12) != (0)) __PYX_ERR(0, 264, __pyx_L1_error);
+  __Pyx_INCREF(__pyx_v_mask);
+  __Pyx_GIVEREF(__pyx_v_mask);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_3, 2, __pyx_v_mask) != (0)) __PYX_ERR(0, 264, __pyx_L1_error);
+  __pyx_t_2 = 0;
+  __pyx_t_12 = 0;
+  __Pyx_GIVEREF(__pyx_t_3);
+  __Pyx_GOTREF(__pyx_v_self->keep_alive);
+  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_3));
+  __pyx_t_3 = 0;
+
+  /* "ext/delivery.pyx":265
+ *             self.mask = &flags[0] if self.n else NULL
+ *         self.keep_alive = (values, ring, mask)
+ *         self.op.run = _ring_slot             # <<<<<<<<<<<<<<
+ *         self.op.state = <void*>self
+ * 
+*/
+  __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_8delivery__ring_slot;
+
+  /* "ext/delivery.pyx":266
+ *         self.keep_alive = (values, ring, mask)
+ *         self.op.run = _ring_slot
+ *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
+ * 
+ *     def apply(self, int64_t step):
+*/
+  __pyx_v_self->op.state = ((void *)__pyx_v_self);
+
+  /* "ext/delivery.pyx":251
+ *     cdef tuple keep_alive
+ * 
+ *     def __init__(self, double[::1] values, double[:, ::1] ring, mask=None):             # <<<<<<<<<<<<<<
+ *         cdef const uint8_t[::1] flags
+ *         if ring.shape[1] != values.shape[0]:
+*/
+
+  /* function exit code */
+  __pyx_r = 0;
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_2);
+  __Pyx_XDECREF(__pyx_t_3);
+  __Pyx_XDECREF(__pyx_t_11);
+  __Pyx_XDECREF(__pyx_t_12);
+  __PYX_XCLEAR_MEMVIEW(&__pyx_t_13, 1);
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = -1;
+  __pyx_L0:;
+  __PYX_XCLEAR_MEMVIEW(&__pyx_v_flags, 1);
+
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/delivery.pyx":268
+ *         self.op.state = <void*>self
+ * 
+ *     def apply(self, int64_t step):             # <<<<<<<<<<<<<<
+ *         """Apply the slot of ``step``."""
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_3apply(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_8delivery_8RingSlot_2apply, "Apply the slot of ``step``.");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_3apply = {"apply", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_3apply, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_8RingSlot_2apply};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_3apply(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  int64_t __pyx_v_step;
   #if !CYTHON_VECTORCALL
   CYTHON_UNUSED Py_ssize_t __pyx_nargs;
   #endif
   CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[2] = {0,0};
+  PyObject* values[1] = {0};
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
   PyObject *__pyx_r = 0;
   __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("add_and_clear (wrapper)", 0);
+  __Pyx_RefNannySetupContext("apply (wrapper)", 0);
   #if !CYTHON_VECTORCALL
   #if CYTHON_ASSUME_SAFE_SIZE
   __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
@@ -23452,140 +23973,465 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   #endif
   __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
   {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_arrived,0};
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_step,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 238, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 268, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
-        case  2:
-        values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 238, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 238, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_and_clear", 0) < (0)) __PYX_ERR(0, 238, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, i); __PYX_ERR(0, 238, __pyx_L3_error) }
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "apply", 0) < (0)) __PYX_ERR(0, 268, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("apply", 1, 1, 1, i); __PYX_ERR(0, 268, __pyx_L3_error) }
       }
-    } else if (unlikely(__pyx_nargs != 2)) {
+    } else if (unlikely(__pyx_nargs != 1)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 238, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 238, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 268, __pyx_L3_error)
     }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
-    __pyx_v_arrived = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_arrived.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
+    __pyx_v_step = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_step == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 268, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_and_clear", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 238, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("apply", 1, 1, 1, __pyx_nargs); __PYX_ERR(0, 268, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
-  __Pyx_AddTraceback("distsim._ext.delivery.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.apply", __pyx_clineno, __pyx_lineno, __pyx_filename);
   __Pyx_RefNannyFinishContext();
   return NULL;
   __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_add_and_clear(__pyx_self, __pyx_v_values, __pyx_v_arrived);
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_8RingSlot_2apply(((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)__pyx_v_self), __pyx_v_step);
 
   /* function exit code */
   for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
     Py_XDECREF(values[__pyx_temp]);
   }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_arrived, 1);
+
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
 }
 
-static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED PyObject *__pyx_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_arrived) {
-  Py_ssize_t __pyx_v_n;
-  Py_ssize_t __pyx_v_i;
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_2apply(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self, int64_t __pyx_v_step) {
   PyObject *__pyx_r = NULL;
   __Pyx_RefNannyDeclarations
   int __pyx_t_1;
-  PyObject *__pyx_t_2 = NULL;
-  PyObject *__pyx_t_3 = NULL;
-  size_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  Py_ssize_t __pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  Py_ssize_t __pyx_t_9;
   int __pyx_lineno = 0;
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("add_and_clear", 0);
+  __Pyx_RefNannySetupContext("apply", 0);
 
-  /* "ext/delivery.pyx":241
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
- *     cdef Py_ssize_t n = values.shape[0], i             # <<<<<<<<<<<<<<
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")
+  /* "ext/delivery.pyx":270
+ *     def apply(self, int64_t step):
+ *         """Apply the slot of ``step``."""
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)             # <<<<<<<<<<<<<<
+ * 
+ *     def step_op(self):
 */
-  __pyx_v_n = (__pyx_v_values.shape[0]);
+  __pyx_t_1 = __pyx_f_7distsim_4_ext_8delivery__ring_slot(((void *)__pyx_v_self), __pyx_v_step, 0.0, 0.0); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 270, __pyx_L1_error)
 
-  /* "ext/delivery.pyx":242
- *     applied to its variable)."""
- *     cdef Py_ssize_t n = values.shape[0], i
- *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
- *         raise ValueError("one arrival per value")
- *     with nogil:
+
+  /* "ext/delivery.pyx":268
+ *         self.op.state = <void*>self
+ * 
+ *     def apply(self, int64_t step):             # <<<<<<<<<<<<<<
+ *         """Apply the slot of ``step``."""
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)
 */
-  __pyx_t_1 = ((__pyx_v_arrived.shape[0]) != __pyx_v_n);
 
-  if (unlikely(__pyx_t_1)) {
+  /* function exit code */
+  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
+  goto __pyx_L0;
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.apply", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
 
-
-    /* "ext/delivery.pyx":243
- *     cdef Py_ssize_t n = values.shape[0], i
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")             # <<<<<<<<<<<<<<
- *     with nogil:
- *         for i in range(n):
+/* "ext/delivery.pyx":272
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the compiled step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
 */
-    __pyx_t_3 = NULL;
-    __pyx_t_4 = 1;
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_5step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+PyDoc_STRVAR(__pyx_doc_7distsim_4_ext_8delivery_8RingSlot_4step_op, "This operation for the compiled step loop (a capsule of a StepOp).");
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_5step_op = {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_5step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_8RingSlot_4step_op};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_5step_op(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("step_op (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("step_op", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("step_op", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_8RingSlot_4step_op(((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_4step_op(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("step_op", 0);
+
+  /* "ext/delivery.pyx":274
+ *     def step_op(self):
+ *         """This operation for the compiled step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
+ * 
+ * 
+*/
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 274, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_1);
+  {
+    PyObject *__pyx_temp;
     {
-      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_arrival_per_value};
-      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 243, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_2);
+      __pyx_temp = __pyx_r;
+      __pyx_r = __pyx_t_1;
     }
-    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 243, __pyx_L1_error)
+    __Pyx_XDECREF(__pyx_temp);
+  }
+  __pyx_t_1 = 0;
+  goto __pyx_L0;
 
-    /* "ext/delivery.pyx":242
- *     applied to its variable)."""
- *     cdef Py_ssize_t n = values.shape[0], i
- *     if arrived.shape[0] != n:             # <<<<<<<<<<<<<<
- *         raise ValueError("one arrival per value")
+  /* "ext/delivery.pyx":272
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the compiled step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_XDECREF(__pyx_t_1);
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.step_op", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __pyx_L0:;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_7__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_7__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_7__reduce_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
+  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+  if (unlikely(__pyx_kwds_len < 0)) return NULL;
+  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_8RingSlot_6__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)__pyx_v_self));
+
+  /* function exit code */
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_6__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
+
+  /* "(tree fragment)":2
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_ring_self_values_ca, 0, 0);
+  __PYX_ERR(1, 2, __pyx_L1_error)
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+*/
+
+/* Python wrapper */
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_9__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+); /*proto*/
+static PyMethodDef __pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_9__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
+static PyObject *__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_9__setstate_cython__(PyObject *__pyx_v_self, 
+#if CYTHON_VECTORCALL
+PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
+#else
+PyObject *__pyx_args, PyObject *__pyx_kwds
+#endif
+) {
+  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
+  #if !CYTHON_VECTORCALL
+  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
+  #endif
+  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
+  PyObject* values[1] = {0};
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  PyObject *__pyx_r = 0;
+  __Pyx_RefNannyDeclarations
+  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
+  #if !CYTHON_VECTORCALL
+  #if CYTHON_ASSUME_SAFE_SIZE
+  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
+  #else
+  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
+  #endif
+  #endif
+  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
+  {
+    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
+    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
+    if (__pyx_kwds_len > 0) {
+      switch (__pyx_nargs) {
+        case  1:
+        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+        CYTHON_FALLTHROUGH;
+        case  0: break;
+        default: goto __pyx_L5_argtuple_error;
+      }
+      const Py_ssize_t kwd_pos_args = __pyx_nargs;
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
+      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
+      }
+    } else if (unlikely(__pyx_nargs != 1)) {
+      goto __pyx_L5_argtuple_error;
+    } else {
+      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
+    }
+    __pyx_v___pyx_state = values[0];
+  }
+  goto __pyx_L6_skip;
+  __pyx_L5_argtuple_error:;
+  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
+  __pyx_L6_skip:;
+  goto __pyx_L4_argument_unpacking_done;
+  __pyx_L3_error:;
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __Pyx_RefNannyFinishContext();
+  return NULL;
+  __pyx_L4_argument_unpacking_done:;
+  __pyx_r = __pyx_pf_7distsim_4_ext_8delivery_8RingSlot_8__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)__pyx_v_self), __pyx_v___pyx_state);
+
+  /* function exit code */
+  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
+    Py_XDECREF(values[__pyx_temp]);
+  }
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+static PyObject *__pyx_pf_7distsim_4_ext_8delivery_8RingSlot_8__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
+  PyObject *__pyx_r = NULL;
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
+
+  /* "(tree fragment)":4
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
+*/
+  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_ring_self_values_ca, 0, 0);
+  __PYX_ERR(1, 4, __pyx_L1_error)
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+*/
+
+  /* function exit code */
+  __pyx_L1_error:;
+  __Pyx_AddTraceback("distsim._ext.delivery.RingSlot.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
+  __pyx_r = NULL;
+  __Pyx_XGIVEREF(__pyx_r);
+  __Pyx_RefNannyFinishContext();
+  return __pyx_r;
+}
+
+/* "ext/delivery.pyx":277
+ * 
+ * 
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef RingSlot self = <RingSlot>state
+ *     if self.ring == NULL:
+*/
+
+static int __pyx_f_7distsim_4_ext_8delivery__ring_slot(void *__pyx_v_state, int64_t __pyx_v_step, CYTHON_UNUSED double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
+  struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *__pyx_v_self = 0;
+  int __pyx_r;
+  __Pyx_RefNannyDeclarations
+  PyObject *__pyx_t_1 = NULL;
+  int __pyx_t_2;
+  __Pyx_RefNannySetupContext("_ring_slot", 0);
+
+  /* "ext/delivery.pyx":278
+ * 
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RingSlot self = <RingSlot>state             # <<<<<<<<<<<<<<
+ *     if self.ring == NULL:
+ *         return 0
+*/
+  __pyx_t_1 = ((PyObject *)__pyx_v_state);
+  __Pyx_INCREF(__pyx_t_1);
+  __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)__pyx_t_1);
+  __pyx_t_1 = 0;
+
+  /* "ext/delivery.pyx":279
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RingSlot self = <RingSlot>state
+ *     if self.ring == NULL:             # <<<<<<<<<<<<<<
+ *         return 0
+ *     with nogil:
+*/
+  __pyx_t_2 = (__pyx_v_self->ring == NULL);
+
+  if (__pyx_t_2) {
+
+
+    /* "ext/delivery.pyx":280
+ *     cdef RingSlot self = <RingSlot>state
+ *     if self.ring == NULL:
+ *         return 0             # <<<<<<<<<<<<<<
+ *     with nogil:
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+*/
+    {
+
+      __pyx_r = 0;
+    }
+    goto __pyx_L0;
+
+    /* "ext/delivery.pyx":279
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
+ *     cdef RingSlot self = <RingSlot>state
+ *     if self.ring == NULL:             # <<<<<<<<<<<<<<
+ *         return 0
  *     with nogil:
 */
   }
 
-  /* "ext/delivery.pyx":244
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")
+  /* "ext/delivery.pyx":281
+ *     if self.ring == NULL:
+ *         return 0
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             values[i] += arrived[i]
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+ *     return 0
 */
   {
       PyThreadState * _save;
@@ -23593,47 +24439,22 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/delivery.pyx":245
- *         raise ValueError("one arrival per value")
+        /* "ext/delivery.pyx":282
+ *         return 0
  *     with nogil:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             values[i] += arrived[i]
- *             arrived[i] = 0.0
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)             # <<<<<<<<<<<<<<
+ *     return 0
+ * 
 */
-
-        __pyx_t_5 = __pyx_v_n;
-        __pyx_t_6 = __pyx_t_5;
-
-        for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_6; __pyx_t_7+=1) {
-          __pyx_v_i = __pyx_t_7;
-
-          /* "ext/delivery.pyx":246
- *     with nogil:
- *         for i in range(n):
- *             values[i] += arrived[i]             # <<<<<<<<<<<<<<
- *             arrived[i] = 0.0
-*/
-          __pyx_t_8 = __pyx_v_i;
-          __pyx_t_9 = __pyx_v_i;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_9)) )) += (*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )));
-
-          /* "ext/delivery.pyx":247
- *         for i in range(n):
- *             values[i] += arrived[i]
- *             arrived[i] = 0.0             # <<<<<<<<<<<<<<
-*/
-          __pyx_t_8 = __pyx_v_i;
-          *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_arrived.data) + __pyx_t_8)) )) = 0.0;
-        }
-
+        __pyx_f_7distsim_4_ext_8delivery__add_slot(__pyx_v_self->values, (__pyx_v_self->ring + ((__pyx_v_step % __pyx_v_self->n_slots) * __pyx_v_self->n)), __pyx_v_self->mask, __pyx_v_self->n);
       }
 
-      /* "ext/delivery.pyx":244
- *     if arrived.shape[0] != n:
- *         raise ValueError("one arrival per value")
+      /* "ext/delivery.pyx":281
+ *     if self.ring == NULL:
+ *         return 0
  *     with nogil:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             values[i] += arrived[i]
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+ *     return 0
 */
       /*finally:*/ {
         /*normal exit:*/{
@@ -23645,28 +24466,176 @@ static PyObject *__pyx_pf_7distsim_4_ext_8delivery_add_and_clear(CYTHON_UNUSED P
       }
   }
 
-  /* "ext/delivery.pyx":238
+  /* "ext/delivery.pyx":283
+ *     with nogil:
+ *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+ *     return 0             # <<<<<<<<<<<<<<
  * 
  * 
- * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
+*/
+  {
+
+    __pyx_r = 0;
+  }
+  goto __pyx_L0;
+
+  /* "ext/delivery.pyx":277
+ * 
+ * 
+ * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
+ *     cdef RingSlot self = <RingSlot>state
+ *     if self.ring == NULL:
 */
 
   /* function exit code */
-  __pyx_r = Py_None; __Pyx_INCREF(Py_None);
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_2);
-  __Pyx_XDECREF(__pyx_t_3);
-  __Pyx_AddTraceback("distsim._ext.delivery.add_and_clear", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
   __pyx_L0:;
+  __Pyx_XDECREF((PyObject *)__pyx_v_self);
 
-
-  __Pyx_XGIVEREF(__pyx_r);
   __Pyx_RefNannyFinishContext();
   return __pyx_r;
+}
+
+/* "ext/delivery.pyx":286
+ * 
+ * 
+ * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
+ *                            Py_ssize_t n) noexcept nogil:
+ *     # Locals, not the object's fields: extensions build without strict
+*/
+
+static CYTHON_INLINE void __pyx_f_7distsim_4_ext_8delivery__add_slot(double *__pyx_v_values, double *__pyx_v_row, uint8_t const *__pyx_v_mask, Py_ssize_t __pyx_v_n) {
+  Py_ssize_t __pyx_v_i;
+  int __pyx_t_1;
+  Py_ssize_t __pyx_t_2;
+  Py_ssize_t __pyx_t_3;
+  Py_ssize_t __pyx_t_4;
+  Py_ssize_t __pyx_t_5;
+
+  /* "ext/delivery.pyx":291
+ *     # aliasing, so each store would reload every field (and not vectorize).
+ *     cdef Py_ssize_t i
+ *     if mask == NULL:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += row[i]
+*/
+  __pyx_t_1 = (__pyx_v_mask == NULL);
+
+  if (__pyx_t_1) {
+
+
+    /* "ext/delivery.pyx":292
+ *     cdef Py_ssize_t i
+ *     if mask == NULL:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             values[i] += row[i]
+ *             row[i] = 0.0
+*/
+
+    __pyx_t_2 = __pyx_v_n;
+    __pyx_t_3 = __pyx_t_2;
+
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_i = __pyx_t_4;
+
+      /* "ext/delivery.pyx":293
+ *     if mask == NULL:
+ *         for i in range(n):
+ *             values[i] += row[i]             # <<<<<<<<<<<<<<
+ *             row[i] = 0.0
+ *     else:
+*/
+
+      __pyx_t_5 = __pyx_v_i;
+      (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
+
+      /* "ext/delivery.pyx":294
+ *         for i in range(n):
+ *             values[i] += row[i]
+ *             row[i] = 0.0             # <<<<<<<<<<<<<<
+ *     else:
+ *         for i in range(n):
+*/
+      (__pyx_v_row[__pyx_v_i]) = 0.0;
+    }
+
+
+    /* "ext/delivery.pyx":291
+ *     # aliasing, so each store would reload every field (and not vectorize).
+ *     cdef Py_ssize_t i
+ *     if mask == NULL:             # <<<<<<<<<<<<<<
+ *         for i in range(n):
+ *             values[i] += row[i]
+*/
+    goto __pyx_L3;
+  }
+
+  /* "ext/delivery.pyx":296
+ *             row[i] = 0.0
+ *     else:
+ *         for i in range(n):             # <<<<<<<<<<<<<<
+ *             if mask[i]:
+ *                 values[i] += row[i]
+*/
+  /*else*/ {
+
+    __pyx_t_2 = __pyx_v_n;
+    __pyx_t_3 = __pyx_t_2;
+
+    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
+      __pyx_v_i = __pyx_t_4;
+
+      /* "ext/delivery.pyx":297
+ *     else:
+ *         for i in range(n):
+ *             if mask[i]:             # <<<<<<<<<<<<<<
+ *                 values[i] += row[i]
+ *             row[i] = 0.0
+*/
+      __pyx_t_1 = ((__pyx_v_mask[__pyx_v_i]) != 0);
+
+      if (__pyx_t_1) {
+
+
+        /* "ext/delivery.pyx":298
+ *         for i in range(n):
+ *             if mask[i]:
+ *                 values[i] += row[i]             # <<<<<<<<<<<<<<
+ *             row[i] = 0.0
+*/
+
+        __pyx_t_5 = __pyx_v_i;
+        (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
+
+        /* "ext/delivery.pyx":297
+ *     else:
+ *         for i in range(n):
+ *             if mask[i]:             # <<<<<<<<<<<<<<
+ *                 values[i] += row[i]
+ *             row[i] = 0.0
+*/
+      }
+
+      /* "ext/delivery.pyx":299
+ *             if mask[i]:
+ *                 values[i] += row[i]
+ *             row[i] = 0.0             # <<<<<<<<<<<<<<
+*/
+      (__pyx_v_row[__pyx_v_i]) = 0.0;
+    }
+
+  }
+  __pyx_L3:;
+
+  /* "ext/delivery.pyx":286
+ * 
+ * 
+ * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
+ *                            Py_ssize_t n) noexcept nogil:
+ *     # Locals, not the object's fields: extensions build without strict
+*/
+
+  /* function exit code */
+
 }
 /* #### Code section: module_exttypes ### */
 
@@ -23875,6 +24844,222 @@ static PyTypeObject __pyx_type_7distsim_4_ext_8delivery_DeliveryPlan = {
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
   __pyx_tp_vectorcall_7distsim_4_ext_8delivery_DeliveryPlan, /*tp_vectorcall*/
+  #else
+  NULL, /*tp_vectorcall*/
+  #endif
+  #endif
+  #if __PYX_NEED_TP_PRINT_SLOT == 1
+  0, /*tp_print*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030C0000
+  0, /*tp_watched*/
+  #endif
+  #if PY_VERSION_HEX >= 0x030d00A4
+  0, /*tp_versions_used*/
+  #endif
+  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
+  0, /*tp_pypy_flags*/
+  #endif
+};
+#endif
+
+static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_8delivery_RingSlot(PyObject *o, 
+#if CYTHON_VECTORCALL_TPNEW
+    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
+#else
+    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
+#endif
+) {
+  struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *p = ((struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)o);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  return o;
+}
+
+static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_8delivery_RingSlot(PyTypeObject *t, 
+#if CYTHON_VECTORCALL_TPNEW
+    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
+#else
+    PyObject *a, PyObject *k
+#endif
+) {
+  PyObject *o;
+  o = __Pyx_AllocateExtensionType(t, 0);
+  if (unlikely(!o)) return 0;
+  return __pyx_tp_new__initialisation_7distsim_4_ext_8delivery_RingSlot(o, 
+#if CYTHON_VECTORCALL_TPNEW
+    args, nargs, kwnames
+#else
+    a, k
+#endif
+);
+}
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_new_7distsim_4_ext_8delivery_RingSlot(PyTypeObject *t, PyObject *a, PyObject *k) {
+  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_8delivery_RingSlot, t, a, k);
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_8delivery_RingSlot(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
+    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
+  }
+  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_8delivery_RingSlot((PyTypeObject*)t, args, nargs, kwnames);
+  if (likely(o)) {
+    assert(Py_TYPE(o) == (PyTypeObject*)t);
+    if (unlikely(__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_1__init__(o, args, nargs, kwnames) < 0)) {
+      Py_CLEAR(o);
+    }
+  }
+  return o;
+}
+#endif
+
+#if CYTHON_VECTORCALL_TPNEW
+static int __pyx_tp_init_7distsim_4_ext_8delivery_RingSlot(PyObject *o, PyObject *args, PyObject *kwds) {
+  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_1__init__, o, args, kwds);
+}
+#endif
+
+static void __pyx_tp_dealloc_7distsim_4_ext_8delivery_RingSlot(PyObject *o) {
+  struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *p = (struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)o;
+  #if CYTHON_USE_TP_FINALIZE
+  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
+    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_8delivery_RingSlot) {
+      if (PyObject_CallFinalizerFromDealloc(o)) return;
+    }
+  }
+  #endif
+  PyObject_GC_UnTrack(o);
+  Py_CLEAR(p->keep_alive);
+  PyTypeObject *tp = Py_TYPE(o);
+  #if CYTHON_USE_TYPE_SLOTS
+  (*tp->tp_free)(o);
+  #else
+  {
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    if (tp_free) tp_free(o);
+  }
+  #endif
+  #if CYTHON_USE_TYPE_SPECS
+  Py_DECREF(tp);
+  #endif
+}
+
+static int __pyx_tp_traverse_7distsim_4_ext_8delivery_RingSlot(PyObject *o, visitproc v, void *a) {
+  int e;
+  struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *p = (struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)o;
+  {
+    e = __Pyx_call_type_traverse(o, 1, v, a);
+    if (e) return e;
+  }
+  if (p->keep_alive) {
+    e = (*v)(p->keep_alive, a); if (e) return e;
+  }
+  return 0;
+}
+
+static int __pyx_tp_clear_7distsim_4_ext_8delivery_RingSlot(PyObject *o) {
+  PyObject* tmp;
+  struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *p = (struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot *)o;
+  tmp = ((PyObject*)p->keep_alive);
+  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
+  Py_XDECREF(tmp);
+  return 0;
+}
+
+static PyMethodDef __pyx_methods_7distsim_4_ext_8delivery_RingSlot[] = {
+  {"apply", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_3apply, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_8RingSlot_2apply},
+  {"step_op", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_5step_op, __Pyx_METH_FASTCALL|METH_KEYWORDS, __pyx_doc_7distsim_4_ext_8delivery_8RingSlot_4step_op},
+  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_7__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_8delivery_8RingSlot_9__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
+  {0, 0, 0, 0}
+};
+#if CYTHON_USE_TYPE_SPECS
+static PyType_Slot __pyx_type_7distsim_4_ext_8delivery_RingSlot_slots[] = {
+  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_8delivery_RingSlot},
+  {Py_tp_doc, (void *)PyDoc_STR("A ring buffer\047s slot of the step applied to its variable:\n    ``values += ring[step % n_slots]`` (only where ``mask``, if given: the\n    neurons not refractory for an \047(unless refractory)\047 variable), then the\n    slot emptied. `apply` for the Python step loop, `step_op` for the\n    compiled one: the same loop.")},
+  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_8delivery_RingSlot},
+  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_8delivery_RingSlot},
+  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_8delivery_RingSlot},
+  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_8delivery_RingSlot},
+  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_8delivery_RingSlot},
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_8delivery_RingSlot},
+  #endif
+  #endif
+  {0, 0},
+};
+static PyType_Spec __pyx_type_7distsim_4_ext_8delivery_RingSlot_spec = {
+  "distsim._ext.delivery.RingSlot",
+  sizeof(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot),
+  0,
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
+  __pyx_type_7distsim_4_ext_8delivery_RingSlot_slots,
+};
+#else
+
+static PyTypeObject __pyx_type_7distsim_4_ext_8delivery_RingSlot = {
+  PyVarObject_HEAD_INIT(0, 0)
+  "distsim._ext.delivery.""RingSlot", /*tp_name*/
+  sizeof(struct __pyx_obj_7distsim_4_ext_8delivery_RingSlot), /*tp_basicsize*/
+  0, /*tp_itemsize*/
+  __pyx_tp_dealloc_7distsim_4_ext_8delivery_RingSlot, /*tp_dealloc*/
+  0, /*tp_vectorcall_offset*/
+  0, /*tp_getattr*/
+  0, /*tp_setattr*/
+  0, /*tp_as_async*/
+  0, /*tp_repr*/
+  0, /*tp_as_number*/
+  0, /*tp_as_sequence*/
+  0, /*tp_as_mapping*/
+  0, /*tp_hash*/
+  0, /*tp_call*/
+  0, /*tp_str*/
+  0, /*tp_getattro*/
+  0, /*tp_setattro*/
+  0, /*tp_as_buffer*/
+  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
+  PyDoc_STR("A ring buffer\047s slot of the step applied to its variable:\n    ``values += ring[step % n_slots]`` (only where ``mask``, if given: the\n    neurons not refractory for an \047(unless refractory)\047 variable), then the\n    slot emptied. `apply` for the Python step loop, `step_op` for the\n    compiled one: the same loop."), /*tp_doc*/
+  __pyx_tp_traverse_7distsim_4_ext_8delivery_RingSlot, /*tp_traverse*/
+  __pyx_tp_clear_7distsim_4_ext_8delivery_RingSlot, /*tp_clear*/
+  0, /*tp_richcompare*/
+  0, /*tp_weaklistoffset*/
+  0, /*tp_iter*/
+  0, /*tp_iternext*/
+  __pyx_methods_7distsim_4_ext_8delivery_RingSlot, /*tp_methods*/
+  0, /*tp_members*/
+  0, /*tp_getset*/
+  0, /*tp_base*/
+  0, /*tp_dict*/
+  0, /*tp_descr_get*/
+  0, /*tp_descr_set*/
+  #if !CYTHON_USE_TYPE_SPECS
+  0, /*tp_dictoffset*/
+  #endif
+  __pyx_tp_init_7distsim_4_ext_8delivery_RingSlot, /*tp_init*/
+  0, /*tp_alloc*/
+  __pyx_tp_new_7distsim_4_ext_8delivery_RingSlot, /*tp_new*/
+  0, /*tp_free*/
+  0, /*tp_is_gc*/
+  0, /*tp_bases*/
+  0, /*tp_mro*/
+  0, /*tp_cache*/
+  0, /*tp_subclasses*/
+  0, /*tp_weaklist*/
+  0, /*tp_del*/
+  0, /*tp_version_tag*/
+  #if CYTHON_USE_TP_FINALIZE
+  0, /*tp_finalize*/
+  #else
+  NULL, /*tp_finalize*/
+  #endif
+  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
+  #if CYTHON_VECTORCALL_TPNEW
+  __pyx_tp_vectorcall_7distsim_4_ext_8delivery_RingSlot, /*tp_vectorcall*/
   #else
   NULL, /*tp_vectorcall*/
   #endif
@@ -25005,6 +26190,7 @@ static CYTHON_SMALL_CODE int __Pyx_modinit_Global_init_code(__pyx_mstatetype *__
 static CYTHON_SMALL_CODE int __Pyx_modinit_Variable_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Function_export_code(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan(__pyx_mstatetype *__pyx_mstate); /*proto*/
+static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_RingSlot(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -25076,6 +26262,41 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan
   #endif
   if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_DeliveryPlan, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
   if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_DeliveryPlan) < (0)) __PYX_ERR(0, 53, __pyx_L1_error)
+  __Pyx_RefNannyFinishContext();
+  return 0;
+  __pyx_L1_error:;
+  __Pyx_RefNannyFinishContext();
+  return -1;
+}
+
+static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_RingSlot(__pyx_mstatetype *__pyx_mstate) {
+  __Pyx_RefNannyDeclarations
+  int __pyx_lineno = 0;
+  const char *__pyx_filename = NULL;
+  int __pyx_clineno = 0;
+  CYTHON_UNUSED_VAR(__pyx_mstate);
+  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_RingSlot", 0);
+  /*--- Exttype __pyx_obj_7distsim_4_ext_8delivery_RingSlot ---*/
+  #if CYTHON_USE_TYPE_SPECS
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_8delivery_RingSlot_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot)) __PYX_ERR(0, 238, __pyx_L1_error)
+  #else
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot = &__pyx_type_7distsim_4_ext_8delivery_RingSlot;
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  #endif
+  #if !CYTHON_USE_TYPE_SPECS
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot) < (0)) __PYX_ERR(0, 238, __pyx_L1_error)
+  #endif
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot);
+  #endif
+  #if !CYTHON_COMPILING_IN_LIMITED_API
+  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot->tp_getattro == PyObject_GenericGetAttr)) {
+    __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot->tp_getattro = PyObject_GenericGetAttr;
+  }
+  #endif
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RingSlot, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot) < (0)) __PYX_ERR(0, 238, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot) < (0)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -25734,6 +26955,7 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   (void)__Pyx_modinit_Function_export_code(__pyx_mstate);
   /*--- Type init code ---*/
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_DeliveryPlan(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
+  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_8delivery_RingSlot(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_array_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_MemviewEnum_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_memoryview_obj(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -26241,7 +27463,7 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
  * """
  * import numpy as np             # <<<<<<<<<<<<<<
  * cimport numpy as cnp
- * from libc.stdint cimport int64_t, int32_t, uint16_t, uint64_t
+ * from libc.stdint cimport int64_t, int32_t, uint16_t, uint64_t, uint8_t
 */
   __pyx_t_1 = __Pyx_Import(__pyx_mstate_global->__pyx_n_u_numpy, 0, 0, NULL, 0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 9, __pyx_L1_error)
   __pyx_t_4 = __pyx_t_1;
@@ -26316,19 +27538,61 @@ __Pyx_RefNannySetupContext("PyInit_delivery", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/delivery.pyx":238
+  /* "ext/delivery.pyx":268
+ *         self.op.state = <void*>self
  * 
- * 
- * def add_and_clear(double[::1] values, double[::1] arrived):             # <<<<<<<<<<<<<<
- *     """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
- *     applied to its variable)."""
+ *     def apply(self, int64_t step):             # <<<<<<<<<<<<<<
+ *         """Apply the slot of ``step``."""
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_1add_and_clear, 0, __pyx_mstate_global->__pyx_n_u_add_and_clear, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 238, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_3apply, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot_apply, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 268, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_add_and_clear, __pyx_t_4) < (0)) __PYX_ERR(0, 238, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot, __pyx_mstate_global->__pyx_n_u_apply, __pyx_t_4) < (0)) __PYX_ERR(0, 268, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "ext/delivery.pyx":272
+ *         _ring_slot(<void*>self, step, 0.0, 0.0)
+ * 
+ *     def step_op(self):             # <<<<<<<<<<<<<<
+ *         """This operation for the compiled step loop (a capsule of a StepOp)."""
+ *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_5step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_8delivery_RingSlot, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 272, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":1
+ * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
+
+  /* "(tree fragment)":3
+ * def __reduce_cython__(self):
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+ * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
+ *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
+*/
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_8delivery_8RingSlot_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_delivery, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __Pyx_GOTREF(__pyx_t_4);
+  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
+  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
+  #endif
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/delivery.pyx":1
@@ -26505,41 +27769,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{16},{38},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{21},{18},{18},{48},{48},{30},{37},{5},{12},{30},{32},{20},{22},{8},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{13},{15},{7},{18},{4},{1},{18},{5},{7},{9},{21},{15},{6},{9},{5},{5},{6},{7},{1},{2},{5},{5},{8},{7},{4},{1},{8},{4},{4},{2},{5},{3},{4},{8},{3},{8},{4},{10},{5},{4},{9},{11},{5},{4},{4},{6},{6},{6},{6},{1}};
-    const struct { const unsigned int length: 7; } bytes_length_index[] = {{1},{9},{75},{25},{80}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{16},{38},{8},{15},{7},{6},{16},{2},{9},{50},{39},{34},{18},{25},{18},{18},{48},{81},{48},{30},{37},{5},{12},{30},{32},{20},{22},{8},{8},{26},{28},{14},{16},{8},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{5},{18},{4},{1},{18},{5},{7},{9},{21},{15},{6},{9},{5},{5},{6},{7},{2},{5},{5},{8},{4},{7},{4},{8},{4},{4},{2},{5},{3},{4},{8},{3},{8},{4},{4},{10},{5},{4},{9},{11},{5},{4},{7},{4},{6},{5},{6},{6},{6},{4},{1}};
+    const struct { const unsigned int length: 7; } bytes_length_index[] = {{1},{9},{21},{17},{25},{80}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1087 bytes) */
-static const char cstring[] = "x\332}TKo\0337\020\216\2214\215S\243\260\323\026motQ@}\330\333\032H\212>\202\024\202c\003F\321\324\256\323\000=\021\0249\273b\314%\327|\310\332\002\005|\324Q\307=\352\330\243\2179\372\230\243\217\372\031\375\t\035r%E\215\323\nX-w83\034~\3377C\230\047_\017\211\351=\007\356\037}\346-\000\311-+J\320\376\363\354{\362\360g(\215\255\237I8#&\047\017\271\321^\026\301\004G\230\026DH\033\343^7K=\337p\336J\001b\311\231\030\373\277\373\377\266-<\037\375\270\313\2646\2360\347d\241\2117\304\002\023\333F\253\232\224\251\310\001\026y\240\007LIAJ#`\213\300\260\302XL\325\341\235xn\0477\326[\246;[\244\300Tsg\327g\025\340Q\204\r\245#O\214\007\342\373\010\314n\355\373F\023\264\tP\262\007\226y\300\323b}\230\325F\047M\016\367\016\267\357\177{?Uk!\302\350\210\013=\256\260Pp\021\264^\220\312cv_W\3402r\220\223\332\004\242\001\353\302[T\350\267\034\340\373\240\211\003\037\027\244\223\356\314\2744\232b\270\324Eg\006\223\034@\214\336g\312A\306HOzRaI\316\004\313\201a\301\332\001\261\346,\"\010C\322g\310L\372^\362\022\202bv\340F\251\230\321h\227\261\036\027\322\261\236\002\320\351\177\350\277\212\227\037\200\255\263\252\036\026\\\272vGh\203\247\344,(O(\265 \002\007J\211\010\251.m\3646\3024\220L\341.\227ZzJu(\253:\243\334X\310J\214\223\314ZV\223\234I\325b!\313\n\tZv\013%\363\375k\036F\003\301X\211\364\245\373\340;@4\266\027K6\274k\262x\250\332;W\362\004\320H\235g\326\023a\020\353\250\047@\336X\2136\036\214$G\312\\\255Y\205l\240k\001\336mE\001\260\272\025\367\031\310\242\217$\227\301y\304\025y\210\347(\320\205\357\207\004M,\224)e8\352\205\264w\024\314\263\354\r\273\255\364b\332V\365.\353\036\357\036\034<\236A~\250\230^^g\013\244y\322&\245\257\355\242p\260h\377\037\3733&\337d\003\273\247\224\254\234t\307p\032@s\210=\237\275j\177J\017\353!>\217Q\373\364\t\352\342W\310)\235\351\023\231G\226\243\202_-\0208\351\241\214\006\021c\360\227\007\315\343\273\230W\211\277\226\321\270*\231\324\351mDPiO\263\262}\307\343)E\375Q\336\007~\342B\331~\315\262\304e\354\256v\025t%\371\tf\330\323s\277\201\217\310\307\034""\247\201\251y\332\271h\257\201\2720\3000~ \250\213R\334R\351\327\300\246\324\243f\342\245\\\224\257\t\330\366\200-\025;\r9F`\200\3319\367\264\027\362\034gJ\3241\010\206\222\343\322d\2130\327c\0168W\270\244\210\013\216-\016=\306O\270\t\332\317H[p\207=\353\235,3,\330\317\031\255E\202\004Ki\247;r\212C\021\020\2234\310\300Zcs\305\n\207C\021\273l6\032\245\024ibD\352\\\373\367\007\340|\215\3035\016U\255i\352$\027\001\301\341\\\352*\365+\236Qau\025\266\353\031vJe*\013\005V\005\326\201\312\021\251\331\254H\202\2179S\026*\205k\027\261O]j\315\264\362\006\037\033\270G21m\250\260\201 \265\271\033\376r\2762\275uw\364\345\370\350|\345\357\3337\336\372\270\271\335\344\223\356\344hz\353\355\363\263Q>\356\216\217\233\233\315\316\364\316\273\243\347\315J\2631]\275;\275\2636\332\033\1770f\343\323\351\332\275\361\346\370\233\346\303\311\312dc\272\366\336xg\274\327l\234w1\325\352\372\350\317\246\333\0345\342\352\223\007W\017\366/\305\313M\334X\277\261\372\351\344\273\277\366/6/0\351;\243\037\3069z\035OnNvb\262/bH\264\357L7\356M\327?\302#c\356\367\047\364\242{\361\373\013\366\302_\356\\\376\364\362\364\352\360\351\325\323\337\376\001\353\301\341\316";
-    PyObject *data = __Pyx_DecompressString(cstring, 1087, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1128 bytes) */
+static const char cstring[] = "x\332}UKo\034E\020\216\005\212\022@\302XHpl#`y\330\023,%J\200(\310rl\311B\204M\034\2208\265z\273kv;\356\351\036\367c\275\203\204\360\321G\037\367\270\307\034}\364\321\307\034}\364\221\237\220\237@U\317\356f\023\007V\232\355\236\252\352\252\352\257\276\252a\"\262\357F\314\365\236\201\214\017\276\212\036\200\225^\364+\260\361\353\342\007v\377\027\250\234o~\327p\310\\\311\356Kg\243\356\047\227\002\023V1\245=\235{S\254\355L\021\242\327\n\324\2021s\376\177\365\257\313\346\226\017~\332\022\326\272\310D\010\272oYt\314\203P\353\316\232\206U9\311!&\271k\207\302h\305*\247`\215\301\250\306\263\350\252#;\024\267S:\037\275\260\2355\326GW3\3430\0205`(&F:\260G.\002\213\003\004f\253\211\003g\031\312\024\030\335\003/\"`4\312\017\275z2\262\254\273\335]\277}\357v\316\326\003\301\030XH=i0Q\010\004Z/i\023\321{lj\010\005\333-Y\343\022\263\200y\341-j\264[<\020\007`Y\200H\033\326\311w\026Q;\313\361\270\266\375\316\024&=\004:\275#L\200B\260\236\216\254\306\224\202K^\202\300\204m\000\346\335!!\010#6\020X\231\374\276`\245\024G\357 \2351\344\321\331P\210\236T:\210\236\001\260\371\177\024o\321\345\207\340\233\242nF}\251C\253Q\326a\224R$\023\031\347\036T\222\3009S)\347e\235]G\230\206Z\030\324Jmu\344\334\246\252n\n.\235\207\242\302sZx/\032V\nmZ,tUc\201\026\315R%\342\340\212\205\263\310R#\372\3712X\303\004$\361\010\017\303\313\244\312\276\256h\257\233e\210@\226D\250[$j\275\017(\344!\n\037\231rX\001b\031`5E[\003L\007KO\205\014\215\0255\326(\200)\013W\257\345\225\242\266\273\034/0\331\362\264\007\230\213E\334b\233\271`\335\226Nm\2571\244\"\253\265\3347x\036c\367!\2065\342\231h\332\036:\004\335\037 \227\252\024\"\226\017\313M\211\033@\353A\312\025\310^\215q\022i\311Z(\225\210\242x\213\266e8\271m\233+\024\233{[\273\273\017\247\225\355\032a\027\367\305\274\2402\347\314\371\033Z\344\047\002\026\377C?%\314\333d\340\267\215\321u\320\341\t\336{\317\2708[\257\306\\\320\\\2117\327\211\2726\315\374\215\352\312]\275\007\007\t\254\004\032[\305\253\t\306y\267\031\341\363\020\333\227?Bj?\201\222\363i\213!y\221""\250\324\204\2576X\024\035\241\"\201\2423\370+\223\225\264\366g\031\341\257%%\355*\241m^\235J&\353\254\250\332\225\302s\216-\304\345\000\344~HU\3736\365B[\032\020\355.\331L\r\340\333vf7\214TU\362q\220\204\231\271\235\365\335\025\360\346\002\030\321\013\0028O%,\244~\005X\316#\004\272\213\016\324\201.\341\344\002\234\n3*\361^*K\234\204\004\273\300\206\220\332\025s\273\320\023\001\244DJ\003G p\324J\350\t\271/]\262q\312\2009\021p\316\304\240\253\0023\2143z4*c\200\261\333.\301\"\342 \007\004!\017_\360\336yj\374\200\335\203\223a:\316\265\312C\216J\025\332\277?\241\022a\037?\013\364M\240o\201\345\271\323\003a\200\237\224\312\326y\312`\224\032\363\253q\310\034b\343\325\256\366\320\307\2740\020R\212\272\032\001\232N\271\334C\344:{\342Z\205vC\234\013y|\344]\313\300\020\351\361I\306\244m\274\207\365\3040\251\306\376\204vLPb\243_\217\226.\337}\357\370\333\223\307G\233\377\334\370\360\370\257\361\346\370\361XM\276\230\374}\252\316VI\270r\262zrw\374\345\344\372\004\236o\034m\276\274~\355\346\362\314\356\342\263;\027wv\316\325\013\264|\271|\355\346\347\223\357\237\357\234\256\236n\\\336x\377\370\307\223\022\255\366&\357L6.?X9\371\206\216\220|\343\362\243\225\313\345O\307K\343O&K\223\217\047\374t\363\364\2173q\026\3177\316\177~qp\321}z\361\364\267\177\001\224\365$\260";
+    PyObject *data = __Pyx_DecompressString(cstring, 1128, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1461 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.a bi\367t p\220\000sour\377cea dens\337e row\350!ex\307 ha\256@\013\002\033\010dd}_\317 ecoll\373@\376a\000s.abcdi\177sableen\001\002\367xt/\371\001very\377.pyxgcis\356\024\003dnoc\000fau\377lt __red\377uce__ du\336\223\002non-\370@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\206#imp\236@\276\033\tumath\021\016o\027ne 9\000i\351@\361\002\361@\203ue\021\001\371\003\205\"\371\000\r\002t{ep\224#pike\216 \377_start d9o\232@\314aend\201\205\001\364 \361 \235\000\342@\344\204\001syna\367pse\047\001gets\335,\315 lay\356\204\003we\377ights mu\343st\325 \205@\213\001len\317gthu\260\"\231\204\001al\327loc\255` \336\003da\207ta.\013\020\365c\307\205\001\244\205\003s\177.ASCIID\355`^\357!Plan\000\t.\341&\215c\227\204\002__\017\014\266`\335\000t\303e_\013\022\303DE\n\327Der\377Ellipsis\377Sequence\372\360\206\001.\365\206\007__Pyx\376\001\000Dict_Ne\177xtRef__\231\204\0046\367@__\356\204\002__\001\005\266 /item\r\001d0\001\027\000\317func\035\001\320!ta\361t1\002\356C3\001main\336\003\002odulM\002na\315m\002\003ewT\001\375`_c?hecksuT\000\n\001:\346\003_\025\001typ\375`\037\001\277unpick?\000E\315n \005vt\317\204\001\230\001qu\303alO\005\255\204\005\304.\307\204\006ex\036\314\001set_\203\005\330&\346\000\316\334.__t\261`\200 is\376\342\204\001outinea_bcadd\247 d\237 \367ear\222e_bufwfer\303\204\002eda\360`\177cio.cor1\003\377sbaseccl\372?\000_""\225 trace\377backcoun\371t\214\206\004\263Fdists\257im._\225@.\250\206\005d\360\216\"\210\000\330\212\003\321@odee\367num\304\210\002erro\377rflagsfo\357rmat\224\211\004iid_index\267As\000\002?izemem\331\211\001\321\211\001\257nn_s\306\205\001s\230An\337dimnp\322\206\002ob\373jp\233\000pathw\377ayspopre\375g\223\000erself#se\260\000\247\207\002\347\211\002sQ\000A\002\357_ids\003\003ste\363ps\226\206\002\005\002tops\237truct\312@\362\000u\337pdate\342\206\002sx\377O\200\001\330\004\n\210+\377\220Q\200\001\360\006\000\005\377\031\230\006\230f\240A\240\377Q\330\004\007\200w\210f\377\220A\220S\230\003\2301\377\330\010\016\210j\230\001\230\377\021\330\t\n\330\010\014\210\377E\220\025\220a\220q\330\377\014\022\220!\2206\230\027\377\240\001\240\021\330\014\023\220\1771\220E\230\021\200AH\000\377\t\020\210}\230A\230Q\377\230d\320\"5\3205F\357\300d\310!\026\000\020\000\t\377$\2409\250F\260!\260\276R\000\013\210;\220f#\000S\257\240\003\2401I\001*/\001\330\377\010\013\2101\330\021\022\330\363\020\030p\000X\001\024\240_\260\377A\260Y\270a\270t\300\3771\300K\310q\320PT\007\320TU";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1461, 1906);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (1525 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\377lse.a bi\367t p\220\000sour\377cea dens\337e row\350!ex\307 ha\256@\013\002\033\010dd}_\317 ecoll\373@\376a\000s.abcdi\177sableen\001\002\367xt/\371\001very\377.pyxgcis\356\024\003dnoc\000fau\377lt __red\377uce__ du\336\223\002non-\370@vi\373al\033\000cinit\377__numpy.\177_core.m5\000\377iarray fwail\206#imp\236@\276\033\tumath\021\016o\177ne flag\356\002V\356@ue\016\001r\234  \312\000\007umn\013\013\217#\233\"\217 9\001\357step\252#pik\375e\244 _start\347 do\260@\342aend\304\227\205\001\212@ \263\000\370@\372\204\001sy\377napsesse?lf.op,\003\002r\001\334\004\003\204\002s c\242\204\003be\352\211\000n\265 t\342Ca P\374\311c\346\205\003 for p\317ickl\322@y\000gewts,\264@lay\325\205\003\377weights \217must\274@\354@\362\001l?engthu\227B\200\205\001\377allocate} \305#data.\013\020\370\334\204\003\256\206\001\213\206\003s.ASC\337IIDel\305`ry\257Plan\000\t.\310Fc\326\376\204\002__\017\014s\253\000ta\207te_\013\022\252dE\n\276de\377rEllipsi\377sRingSlo\301t\000\005b\017\017\010_\016-\006ap\347ply;\006\324A_op\377Sequence\372\263\210\001.\270\210\007__Pyx\376\001\000Dict_Ne\177xtRef__\334\205\004\237e____\261\206\002\000\006_^\222@item\026\001d0\001^ \000func&\001g\372\005x4\000\261\204\003<\001main\003\002\357odulM\002nam\326\002\003ew]\001p~\000ch\237ecksuT\000\n\001s\372\303\"_\025\001type_\366\005\002un\226be_En\346 \005vt\222\206\001\241\001quaalO\005\360\205""\005\240N\212\206\006ex\325\001/set_\203\005s\260\010\270N\277__test\321\001s\376\245\206\001outinea\373bc\341e_buff\373er\362\"async\277io.cor\"\003s\177baseccl0\000\375_\206 traceb\377ackcount\374\300\207\004\200fdistsiWm._\206@.\334\207\005d\377\002\347is_\214\214\003\302@ode\357enum\370\211\002err\373or\365\206\001sform\373at\310\212\004idind\353ex\247As\000\002ize\177maskmem\220\213\001\256\210\213\001n_s\346\206\001s\213An\337dimnp\210\210\002ob\373jp\235\000pathw\377ayspopre\271g\225\000f\000ing\344\206\001s\221e\266\000\341\210\002\241\213\002sX\000E\002_\047ids\003\003\310\207\001s\272\207\002\005\002\367tep\377`stop\377structui\347nt8\315@\204 upd\347ate\241\207\003\251\214\001xO\200\377\001\330\004\n\210+\220Q\377\200A\340\010\017\210}\230\377A\230Q\230d\240%\240\337\177\260d\270!\021\001\022\220\377!\2207\230&\240\006\240\377e\2501\200A\360\006\000\373\t\020 \005\320\"5\3205\357F\300d\310\047\000\360\020\000\377\t$\2409\250F\260!\377\2601\330\010\013\210;\220\375fK\000S\240\003\2401\330\317\014\022\220*W\001\024\0011\330\377\021\022\330\020\030\230\001\230\377\027\240\001\240\024\240_\260\377A\260Y\270a\270t\300\3771\300K\310q\320PT\007\320TU";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 1525, 2071);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (1906 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a bit per sourcea dense row index has a row per sourceadd_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone arrival per valueone source per rowone step per spikerow_start does not end at the number of synapsestargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverDeliveryPlan.delivererEllipsisSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcadd_and_clearallocate_bufferarrivedasyncio.coroutinesbaseccline_in_tracebackcountdeliverdelivererdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortraniidindexitemsitemsizememviewmodenn_spikesnamendimnpnumpyobjpackpathwayspopregisterselfsetdefaultshapesizespike_idsspike_stepsstartstepstopstructunpackupdatevaluesxO\200\001\330\004\n\210+\220Q\200\001\360\006\000\005\031\230\006\230f\240A\240Q\330\004\007\200w\210f\220A\220S\230\003\2301\330\010\016\210j\230\001\230\021\330\t\n\330\010\014\210E\220\025\220a\220q\330\014\022\220!\2206\230\027\240\001\240\021\330\014\023\2201""\220E\230\021\200A\360\006\000\t\020\210}\230A\230Q\230d\320\"5\3205F\300d\310!\200A\360\020\000\t$\2409\250F\260!\2601\330\010\013\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\010\013\2101\330\021\022\330\020\030\230\001\230\027\240\001\240\024\240_\260A\260Y\270a\270t\3001\300K\310q\320PT\320TU";
+    #else /* compression: none (2071 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a bit per sourcea dense row index has a row per sourceadd_notecollections.abcdisableenableext/delivery.pyxgcisenabledno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueone source per rowone step per spikerow_start does not end at the number of synapsesself.op,self.ring,self.values cannot be converted to a Python object for picklingtargets, delays and weights must have one lengthunable to allocate array data.unable to allocate shape and strides.ASCIIDeliveryPlanDeliveryPlan.__reduce_cython__DeliveryPlan.__setstate_cython__DeliveryPlan.deliverDeliveryPlan.delivererEllipsisRingSlotRingSlot.__reduce_cython__RingSlot.__setstate_cython__RingSlot.applyRingSlot.step_opSequenceView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferapplyasyncio.coroutinesbaseccline_in_tracebackcountdeliverdelivererdistsim._ext.deliverydtype_is_objectencodeenumerateerrorflagsformatfortranidindexitemsitemsizemaskmemviewmoden_spikesnamendimnpnumpyobjpackpathwayspopregisterringselfsetdefaultshapesizespike_idsspike_stepsstartstepstep_opstopstructuint8unpackupdatevaluesviewxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210}\230A\230Q""\230d\240%\240\177\260d\270!\200A\340\010\022\220!\2207\230&\240\006\240e\2501\200A\360\006\000\t\020\210}\230A\230Q\230d\320\"5\3205F\300d\310!\200A\360\020\000\t$\2409\250F\260!\2601\330\010\013\210;\220f\230A\230S\240\003\2401\330\014\022\220*\230A\230Q\330\010\013\2101\330\021\022\330\020\030\230\001\230\027\240\001\240\024\240_\260A\260Y\270a\270t\3001\300K\310q\320PT\320TU";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 122; i++) {
+    for (int i = 0; i < 131; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 36) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 38) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -26547,8 +27811,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 122; i < 127; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-122].length;
+    for (int i = 131; i < 137; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-131].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -26558,15 +27822,15 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 127; i++) {
+    for (Py_ssize_t i = 0; i < 137; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 122;
-      for (Py_ssize_t i=0; i<5; ++i) {
+      PyObject **table = stringtab + 131;
+      for (Py_ssize_t i=0; i<6; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
         #elif CYTHON_COMPILING_IN_CPYTHON_FREETHREADING
@@ -26633,7 +27897,7 @@ typedef struct {
     unsigned int num_kwonly_args : 1;
     unsigned int nlocals : 3;
     unsigned int flags : 10;
-    unsigned int first_line : 8;
+    unsigned int first_line : 9;
 } __Pyx_PyCode_New_function_description;
 #ifdef __cplusplus
 } /* anonymous namespace */
@@ -26673,9 +27937,24 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 238};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_arrived, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_i};
-    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_add_and_clear, __pyx_mstate->__pyx_kp_b_iso88591_fAQ_wfAS_1_j_E_aq_6_1E, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 268};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_step};
+    __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_apply, __pyx_mstate->__pyx_kp_b_iso88591_A_7_e1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 272};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_delivery_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
+    __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
+  }
+  {
+    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
+    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
+    __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -34010,6 +35289,51 @@ __pyx_fail:
 }
 
 /* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
+    }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
+                                                 &__Pyx_TypeInfo_double, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* CIntFromPyVerify */
+#define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
+    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
+#define __PYX_VERIFY_RETURN_INT_EXC(target_type, func_type, func_value)\
+    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 1)
+#define __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, exc)\
+    {\
+        func_type value = func_value;\
+        if (sizeof(target_type) < sizeof(func_type)) {\
+            if (unlikely(value != (func_type) (target_type) value)) {\
+                func_type zero = 0;\
+                if (exc && unlikely(value == (func_type)-1 && PyErr_Occurred()))\
+                    return (target_type) -1;\
+                if (is_unsigned && unlikely(value < zero))\
+                    goto raise_neg_overflow;\
+                else\
+                    goto raise_overflow;\
+            }\
+        }\
+        return (target_type) value;\
+    }
+
+/* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int32_t__const__(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
     __Pyx_BufFmt_StackElem stack[1];
@@ -34079,29 +35403,6 @@ __pyx_fail:
 }
 
 /* ObjectToMemviewSlice */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *obj, int writable_flag) {
-    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
-    __Pyx_BufFmt_StackElem stack[1];
-    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
-    int retcode;
-    if (obj == Py_None) {
-        result.memview = (struct __pyx_memoryview_obj *) Py_None;
-        return result;
-    }
-    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
-                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
-                                                 &__Pyx_TypeInfo_double, stack,
-                                                 &result, obj);
-    if (unlikely(retcode == -1))
-        goto __pyx_fail;
-    return result;
-__pyx_fail:
-    result.memview = NULL;
-    result.data = NULL;
-    return result;
-}
-
-/* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
     __Pyx_BufFmt_StackElem stack[1];
@@ -34124,27 +35425,40 @@ __pyx_fail:
     return result;
 }
 
-/* CIntFromPyVerify */
-#define __PYX_VERIFY_RETURN_INT(target_type, func_type, func_value)\
-    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 0)
-#define __PYX_VERIFY_RETURN_INT_EXC(target_type, func_type, func_value)\
-    __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, 1)
-#define __PYX__VERIFY_RETURN_INT(target_type, func_type, func_value, exc)\
-    {\
-        func_type value = func_value;\
-        if (sizeof(target_type) < sizeof(func_type)) {\
-            if (unlikely(value != (func_type) (target_type) value)) {\
-                func_type zero = 0;\
-                if (exc && unlikely(value == (func_type)-1 && PyErr_Occurred()))\
-                    return (target_type) -1;\
-                if (is_unsigned && unlikely(value < zero))\
-                    goto raise_neg_overflow;\
-                else\
-                    goto raise_overflow;\
-            }\
-        }\
-        return (target_type) value;\
+/* ObjectToMemviewSlice */
+static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(PyObject *obj, int writable_flag) {
+    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
+    __Pyx_BufFmt_StackElem stack[1];
+    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
+    int retcode;
+    if (obj == Py_None) {
+        result.memview = (struct __pyx_memoryview_obj *) Py_None;
+        return result;
     }
+    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
+                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
+                                                 &__Pyx_TypeInfo_nn_uint8_t__const__, stack,
+                                                 &result, obj);
+    if (unlikely(retcode == -1))
+        goto __pyx_fail;
+    return result;
+__pyx_fail:
+    result.memview = NULL;
+    result.data = NULL;
+    return result;
+}
+
+/* MemviewDtypeToObject */
+static CYTHON_INLINE PyObject *__pyx_memview_get_double(const char *itemp) {
+    return (PyObject *) PyFloat_FromDouble(*(double const *) itemp);
+}
+static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj) {
+    double value = __Pyx_PyFloat_AsDouble(obj);
+    if (unlikely((value == (double)-1) && PyErr_Occurred()))
+        return 0;
+    *(double *) itemp = value;
+    return 1;
+}
 
 /* Declarations */
 #if CYTHON_CCOMPLEX && (1) && (!0 || __cplusplus)
@@ -34678,133 +35992,6 @@ no_fail:
     return new_mvs;
 }
 
-/* PyObjectVectorcallKwds (used by PyObjectVectorcallMethodKwds) */
-#if CYTHON_VECTORCALL
-CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject *kwnames, Py_ssize_t i) {
-    PyObject *key = __Pyx_PyTuple_GET_ITEM(kwnames, i);
-#if !CYTHON_ASSUME_SAFE_MACROS
-    if (unlikely(!key)) return -1;
-#endif
-    if (unlikely(!PyUnicode_Check(key))) {
-        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-        return -1;
-    }
-    return 0;
-}
-#else
-CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **values, Py_ssize_t n) {
-    PyObject *out = PyDict_New();
-    if (unlikely(!out)) return NULL;
-    for (Py_ssize_t i=0; i<n; ++i) {
-        if (unlikely(PyDict_SetItem(out, keys[i], values[i]) < 0)) {
-            Py_DECREF(out);
-            return NULL;
-        }
-    }
-    return out;
-}
-CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i) {
-    PyObject *key = kwnames[i];
-    if (unlikely(!PyUnicode_Check(key))) {
-        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
-        return -1;
-    }
-    return 0;
-}
-#endif
-
-/* PyObjectVectorcallMethodKwds (used by CIntToPy) */
-#if !CYTHON_VECTORCALL
-static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-    PyObject *result;
-    PyObject *obj = PyObject_GetAttr(args[0], name);
-    if (unlikely(!obj))
-        return NULL;
-    result = __Pyx_Object_VectorcallKwds(obj, args+1, nargsf-1, kwnames);
-    Py_DECREF(obj);
-    return result;
-}
-#endif
-
-/* CIntToPy */
-static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wconversion"
-#endif
-    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
-#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
-#pragma GCC diagnostic pop
-#endif
-    const int is_unsigned = neg_one > const_zero;
-    if (is_unsigned) {
-        if (sizeof(int64_t) < sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(int64_t) <= sizeof(unsigned long)) {
-            return PyLong_FromUnsignedLong((unsigned long) value);
-#if !CYTHON_COMPILING_IN_PYPY
-        } else if (sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG)) {
-            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
-#endif
-        }
-    } else {
-        if (sizeof(int64_t) <= sizeof(long)) {
-            return PyLong_FromLong((long) value);
-        } else if (sizeof(int64_t) <= sizeof(PY_LONG_LONG)) {
-            return PyLong_FromLongLong((PY_LONG_LONG) value);
-        }
-    }
-    {
-        unsigned char *bytes = (unsigned char *)&value;
-#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
-        if (is_unsigned) {
-            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
-        } else {
-            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
-        }
-#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        return _PyLong_FromByteArray(bytes, sizeof(int64_t),
-                                     little, !is_unsigned);
-#else
-        int one = 1; int little = (int)*(unsigned char *)&one;
-        PyObject *result = NULL, *kwds = NULL;
-        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
-        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
-        if (!py_bytes) goto limited_bad;
-        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
-        if (!from_bytes_str) goto limited_bad;
-        order_str = PyUnicode_FromString(little ? "little" : "big");
-        if (!order_str) goto limited_bad;
-        {
-            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
-            if (!is_unsigned) {
-                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
-                if (!signed_str) goto limited_bad;
-#if CYTHON_VECTORCALL
-                kwds = PyTuple_Pack(1, signed_str);
-#else
-                {
-                    PyObject *keys[] = {signed_str};
-                    PyObject *values[] = {Py_True};
-                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
-                }
-#endif
-                Py_DECREF(signed_str);
-                if (unlikely(!kwds)) goto limited_bad;
-            }
-            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
-        }
-        limited_bad:
-        Py_XDECREF(kwds);
-        Py_XDECREF(order_str);
-        Py_XDECREF(py_bytes);
-        Py_XDECREF(from_bytes_str);
-        return result;
-#endif
-    }
-}
-
 /* CIntFromPy */
 static int64_t __Pyx_LargePyLong___Pyx_PyLong_As_int64_t(PyObject *x);
 static int64_t __Pyx_raise_neg_overflow___Pyx_PyLong_As_int64_t(void) {
@@ -35103,6 +36290,133 @@ static CYTHON_INLINE int64_t __Pyx_PyLong_As_int64_t(PyObject *x) {
         return __Pyx_PyLong___Pyx_PyLong_As_int64_t(x);
     } else {
         return __Pyx_NonPyLong___Pyx_PyLong_As_int64_t(x);
+    }
+}
+
+/* PyObjectVectorcallKwds (used by PyObjectVectorcallMethodKwds) */
+#if CYTHON_VECTORCALL
+CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject *kwnames, Py_ssize_t i) {
+    PyObject *key = __Pyx_PyTuple_GET_ITEM(kwnames, i);
+#if !CYTHON_ASSUME_SAFE_MACROS
+    if (unlikely(!key)) return -1;
+#endif
+    if (unlikely(!PyUnicode_Check(key))) {
+        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+        return -1;
+    }
+    return 0;
+}
+#else
+CYTHON_UNUSED static PyObject *__Pyx_MakeKwargDict(PyObject **keys, PyObject **values, Py_ssize_t n) {
+    PyObject *out = PyDict_New();
+    if (unlikely(!out)) return NULL;
+    for (Py_ssize_t i=0; i<n; ++i) {
+        if (unlikely(PyDict_SetItem(out, keys[i], values[i]) < 0)) {
+            Py_DECREF(out);
+            return NULL;
+        }
+    }
+    return out;
+}
+CYTHON_UNUSED static int __Pyx_CheckVectorcallKwarg(PyObject **kwnames, Py_ssize_t i) {
+    PyObject *key = kwnames[i];
+    if (unlikely(!PyUnicode_Check(key))) {
+        PyErr_SetString(PyExc_TypeError, "keywords must be strings");
+        return -1;
+    }
+    return 0;
+}
+#endif
+
+/* PyObjectVectorcallMethodKwds (used by CIntToPy) */
+#if !CYTHON_VECTORCALL
+static PyObject *__Pyx_Object_VectorcallMethodKwds(PyObject *name, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    PyObject *result;
+    PyObject *obj = PyObject_GetAttr(args[0], name);
+    if (unlikely(!obj))
+        return NULL;
+    result = __Pyx_Object_VectorcallKwds(obj, args+1, nargsf-1, kwnames);
+    Py_DECREF(obj);
+    return result;
+}
+#endif
+
+/* CIntToPy */
+static CYTHON_INLINE PyObject* __Pyx_PyLong_From_int64_t(int64_t value) {
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wconversion"
+#endif
+    const int64_t neg_one = (int64_t) -1, const_zero = (int64_t) 0;
+#ifdef __Pyx_HAS_GCC_DIAGNOSTIC
+#pragma GCC diagnostic pop
+#endif
+    const int is_unsigned = neg_one > const_zero;
+    if (is_unsigned) {
+        if (sizeof(int64_t) < sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(unsigned long)) {
+            return PyLong_FromUnsignedLong((unsigned long) value);
+#if !CYTHON_COMPILING_IN_PYPY
+        } else if (sizeof(int64_t) <= sizeof(unsigned PY_LONG_LONG)) {
+            return PyLong_FromUnsignedLongLong((unsigned PY_LONG_LONG) value);
+#endif
+        }
+    } else {
+        if (sizeof(int64_t) <= sizeof(long)) {
+            return PyLong_FromLong((long) value);
+        } else if (sizeof(int64_t) <= sizeof(PY_LONG_LONG)) {
+            return PyLong_FromLongLong((PY_LONG_LONG) value);
+        }
+    }
+    {
+        unsigned char *bytes = (unsigned char *)&value;
+#if !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX >= 0x030d00A4
+        if (is_unsigned) {
+            return PyLong_FromUnsignedNativeBytes(bytes, sizeof(value), -1);
+        } else {
+            return PyLong_FromNativeBytes(bytes, sizeof(value), -1);
+        }
+#elif !CYTHON_COMPILING_IN_LIMITED_API && PY_VERSION_HEX < 0x030d0000
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        return _PyLong_FromByteArray(bytes, sizeof(int64_t),
+                                     little, !is_unsigned);
+#else
+        int one = 1; int little = (int)*(unsigned char *)&one;
+        PyObject *result = NULL, *kwds = NULL;
+        PyObject *py_bytes = NULL, *order_str = NULL, *from_bytes_str = NULL;;
+        py_bytes = PyBytes_FromStringAndSize((char*)bytes, sizeof(int64_t));
+        if (!py_bytes) goto limited_bad;
+        from_bytes_str = PyUnicode_FromStringAndSize("from_bytes", 10);
+        if (!from_bytes_str) goto limited_bad;
+        order_str = PyUnicode_FromString(little ? "little" : "big");
+        if (!order_str) goto limited_bad;
+        {
+            PyObject *args[] = { (PyObject*)&PyLong_Type, py_bytes, order_str, Py_True };
+            if (!is_unsigned) {
+                PyObject *signed_str = PyUnicode_FromStringAndSize("signed", 6);
+                if (!signed_str) goto limited_bad;
+#if CYTHON_VECTORCALL
+                kwds = PyTuple_Pack(1, signed_str);
+#else
+                {
+                    PyObject *keys[] = {signed_str};
+                    PyObject *values[] = {Py_True};
+                    kwds = __Pyx_MakeKwargDict(keys, values, 1);
+                }
+#endif
+                Py_DECREF(signed_str);
+                if (unlikely(!kwds)) goto limited_bad;
+            }
+            result = __Pyx_Object_VectorcallMethodKwds(from_bytes_str, args, 3 | __Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET, kwds);
+        }
+        limited_bad:
+        Py_XDECREF(kwds);
+        Py_XDECREF(order_str);
+        Py_XDECREF(py_bytes);
+        Py_XDECREF(from_bytes_str);
+        return result;
+#endif
     }
 }
 

@@ -8,10 +8,10 @@ arrays alive; this loop only reads raw pointers.
 """
 import numpy as np
 cimport numpy as cnp
-from libc.stdint cimport int64_t, int32_t, uint16_t, uint64_t
+from libc.stdint cimport int64_t, int32_t, uint16_t, uint64_t, uint8_t
 from libc.stdlib cimport malloc, free
 from cpython.pycapsule cimport PyCapsule_New
-from step_op cimport Deliverer, DELIVERER_CAPSULE
+from step_op cimport Deliverer, DELIVERER_CAPSULE, StepOp, STEP_OP_CAPSULE
 from row_index cimport find_row
 
 cnp.import_array()
@@ -235,13 +235,65 @@ cdef inline double* _entry(Pathway* pw, int64_t base_slot, int64_t syn) noexcept
     return &pw.ring[slot * pw.row_length + pw.column_offset + pw.local_targets[syn]]
 
 
-def add_and_clear(double[::1] values, double[::1] arrived):
-    """``values += arrived; arrived[:] = 0`` in one pass (a ring buffer's slot
-    applied to its variable)."""
-    cdef Py_ssize_t n = values.shape[0], i
-    if arrived.shape[0] != n:
-        raise ValueError("one arrival per value")
+cdef class RingSlot:
+    """A ring buffer's slot of the step applied to its variable:
+    ``values += ring[step % n_slots]`` (only where ``mask``, if given: the
+    neurons not refractory for an '(unless refractory)' variable), then the
+    slot emptied. `apply` for the Python step loop, `step_op` for the
+    compiled one: the same loop."""
+    cdef StepOp op
+    cdef double* values
+    cdef double* ring
+    cdef const uint8_t* mask
+    cdef Py_ssize_t n, n_slots
+    cdef tuple keep_alive
+
+    def __init__(self, double[::1] values, double[:, ::1] ring, mask=None):
+        cdef const uint8_t[::1] flags
+        if ring.shape[1] != values.shape[0]:
+            raise ValueError("one ring column per value")
+        self.n, self.n_slots = values.shape[0], ring.shape[0]
+        self.values = &values[0] if self.n else NULL
+        self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
+        self.mask = NULL
+        if mask is not None:
+            flags = mask.view(np.uint8)
+            if flags.shape[0] != self.n:
+                raise ValueError("one flag per value")
+            self.mask = &flags[0] if self.n else NULL
+        self.keep_alive = (values, ring, mask)
+        self.op.run = _ring_slot
+        self.op.state = <void*>self
+
+    def apply(self, int64_t step):
+        """Apply the slot of ``step``."""
+        _ring_slot(<void*>self, step, 0.0, 0.0)
+
+    def step_op(self):
+        """This operation for the compiled step loop (a capsule of a StepOp)."""
+        return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
+
+
+cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
+    cdef RingSlot self = <RingSlot>state
+    if self.ring == NULL:
+        return 0
     with nogil:
+        _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
+    return 0
+
+
+cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,
+                           Py_ssize_t n) noexcept nogil:
+    # Locals, not the object's fields: extensions build without strict
+    # aliasing, so each store would reload every field (and not vectorize).
+    cdef Py_ssize_t i
+    if mask == NULL:
         for i in range(n):
-            values[i] += arrived[i]
-            arrived[i] = 0.0
+            values[i] += row[i]
+            row[i] = 0.0
+    else:
+        for i in range(n):
+            if mask[i]:
+                values[i] += row[i]
+            row[i] = 0.0

@@ -2001,7 +2001,6 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_ClockOp;
 struct __pyx_obj_7distsim_4_ext_9step_loop_CopySpikes;
 struct __pyx_obj_7distsim_4_ext_9step_loop_ConstantReset;
 struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues;
-struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot;
 struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList;
 struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp;
 struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop;
@@ -2133,7 +2132,7 @@ struct __pyx_t_7step_op_Exchange {
 struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 typedef struct __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr;
 
-/* "ext/step_loop.pyx":483
+/* "ext/step_loop.pyx":429
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -2267,24 +2266,6 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues {
 /* "ext/step_loop.pyx":237
  * 
  * 
- * cdef class RingSlot(Operation):             # <<<<<<<<<<<<<<
- *     """A ring buffer's slot of the step applied to its variable:
- *     ``values += ring[step % n_slots]`` (only where ``mask``, if given: the
-*/
-struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot {
-  struct __pyx_obj_7distsim_4_ext_9step_loop_Operation __pyx_base;
-  double *values;
-  double *ring;
-  uint8_t const *mask;
-  Py_ssize_t n;
-  Py_ssize_t n_slots;
-  PyObject *keep_alive;
-};
-
-
-/* "ext/step_loop.pyx":291
- * 
- * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
  *     """A growing list of (step, id) pairs in C memory."""
  *     cdef Spike* items
@@ -2298,7 +2279,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList {
 };
 
 
-/* "ext/step_loop.pyx":337
+/* "ext/step_loop.pyx":283
  * 
  * 
  * cdef class SpikeWindowOp(Operation):             # <<<<<<<<<<<<<<
@@ -2333,7 +2314,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp {
 };
 
 
-/* "ext/step_loop.pyx":495
+/* "ext/step_loop.pyx":441
  * 
  * 
  * cdef class StepLoop:             # <<<<<<<<<<<<<<
@@ -2349,7 +2330,7 @@ struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop {
 };
 
 
-/* "ext/step_loop.pyx":549
+/* "ext/step_loop.pyx":495
  * 
  * 
  * cdef class RecordState(Operation):             # <<<<<<<<<<<<<<
@@ -2448,7 +2429,7 @@ struct __pyx_memoryviewslice_obj {
 
 
 
-/* "ext/step_loop.pyx":291
+/* "ext/step_loop.pyx":237
  * 
  * 
  * cdef class SpikeList:             # <<<<<<<<<<<<<<
@@ -3780,17 +3761,11 @@ static int __Pyx_ValidateAndInit_memviewslice(
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_double(PyObject *, int writable_flag);
 
 /* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *, int writable_flag);
-
-/* ObjectToMemviewSlice.proto */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *, int writable_flag);
 
 /* MemviewDtypeToObject.proto */
 static CYTHON_INLINE PyObject *__pyx_memview_get_double(const char *itemp);
 static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj);
-
-/* ObjectToMemviewSlice.proto */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(PyObject *, int writable_flag);
 
 /* RealImag.proto */
 #if CYTHON_CCOMPLEX
@@ -4149,8 +4124,6 @@ static int __pyx_f_7distsim_4_ext_9step_loop__clock_op(void *, int64_t, double, 
 static int __pyx_f_7distsim_4_ext_9step_loop__copy_spikes(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__constant_reset(void *, int64_t, double, double); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *, int64_t, double, double); /*proto*/
-static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *, int64_t, double, double); /*proto*/
-static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *, double *, uint8_t const *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *, int64_t, double, double); /*proto*/
 static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_t_7step_op_Spike const *, Py_ssize_t); /*proto*/
 static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *, int64_t, double, double); /*proto*/
@@ -4194,7 +4167,6 @@ static PyObject *__pyx_unpickle_Enum__set_state(struct __pyx_MemviewEnum_obj *, 
 /* #### Code section: typeinfo ### */
 static const __Pyx_TypeInfo __Pyx_TypeInfo_double = { "double", NULL, sizeof(double), { 0 }, 0, 'R', 0, 0 };
 static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_int64_t__const__ = { "const int64_t", NULL, sizeof(int64_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(int64_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(int64_t const ), 0 };
-static const __Pyx_TypeInfo __Pyx_TypeInfo_nn_uint8_t__const__ = { "const uint8_t", NULL, sizeof(uint8_t const ), { 0 }, 0, __PYX_IS_UNSIGNED(uint8_t const ) ? 'U' : 'I', __PYX_IS_UNSIGNED(uint8_t const ), 0 };
 /* #### Code section: before_global_var ### */
 #define __Pyx_MODULE_NAME "distsim._ext.step_loop"
 extern int __pyx_module_is_main_distsim___ext__step_loop;
@@ -4225,7 +4197,7 @@ static const char __pyx_k_Cannot_transpose_memoryview_with[] = "Cannot transpose
 static const char __pyx_k_Empty_shape_tuple_for_cython_arr[] = "Empty shape tuple for cython.array";
 static const char __pyx_k_Indirect_dimensions_not_supporte[] = "Indirect dimensions not supported";
 static const char __pyx_k_Out_of_bounds_on_buffer_access_a[] = "Out of bounds on buffer access (axis %zd)";
-static const char __pyx_k_The_compiled_step_loop_a_run_s_s[] = "The compiled step loop: a run\047s schedule executed step by step in C.\n\nEvery code object of the schedule becomes one operation (a `StepOp`: a C\nfunction and its state, see step_op.pxd). Code objects with a compiled form\n(a group\047s exact step, constant resets, ring-buffer slots, the spike window)\ngive their own; any other runs as `PythonOp`, its Python ``run(step, t,\ndt)`` called from here. The loop returns to Python only at the end of a\nwindow where the caller asked it to (progress reports, checkpoints), so the\nPython per-step loop of network.py disappears; the order of the work and\nevery value computed are those of that loop.\n\nThe Python side (distsim.network.compiled_loop) decides what each code object\nbecomes and keeps the arrays alive; the loops here only read raw pointers.\n";
+static const char __pyx_k_The_compiled_step_loop_a_run_s_s[] = "The compiled step loop: a run\047s schedule executed step by step in C.\n\nEvery code object of the schedule becomes one operation (a `StepOp`: a C\nfunction and its state, see step_op.pxd). Code objects with a compiled form\n(a group\047s exact step, constant resets, the spike window here; ring-buffer\nslots in delivery.pyx) give their own; any other runs as `PythonOp`, its\nPython ``run(step, t, dt)`` called from here. The loop returns to Python only at the end of a\nwindow where the caller asked it to (progress reports, checkpoints), so the\nPython per-step loop of network.py disappears; the order of the work and\nevery value computed are those of that loop.\n\nThe Python side (distsim.network.compiled_loop) decides what each code object\nbecomes and keeps the arrays alive; the loops here only read raw pointers.\n";
 static const char __pyx_k_Unable_to_convert_item_to_object[] = "Unable to convert item to object";
 static const char __pyx_k_got_differing_extents_in_dimensi[] = "got differing extents in dimension %d (got %zd and %zd)";
 /* #### Code section: decls ### */
@@ -4301,9 +4273,6 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13ConstantReset_6__setstate_
 static int __pyx_pf_7distsim_4_ext_9step_loop_10FillValues___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues *__pyx_v_self, __Pyx_memviewslice __pyx_v_values, double __pyx_v_value); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10FillValues_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_10FillValues_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_FillValues *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
-static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_ring, PyObject *__pyx_v_mask); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self); /* proto */
-static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state); /* proto */
 static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
 static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_4__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self); /* proto */
@@ -4569,35 +4538,6 @@ static int __pyx_tp_init_7distsim_4_ext_9step_loop_FillValues(PyObject *o, PyObj
 #if !CYTHON_VECTORCALL_TPNEW
 #define __pyx_tp_init_7distsim_4_ext_9step_loop_FillValues __pyx_pw_7distsim_4_ext_9step_loop_10FillValues_1__init__
 #endif
-static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_RingSlot(PyObject *o, 
-#if CYTHON_VECTORCALL_TPNEW
-    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
-#else
-    PyObject *a, PyObject *k
-#endif
-); /*proto*/
-static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_RingSlot(PyTypeObject *t, 
-#if CYTHON_VECTORCALL_TPNEW
-    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
-#else
-    PyObject *a, PyObject *k
-#endif
-); /*proto*/
-#if CYTHON_VECTORCALL_TPNEW
-static PyObject *__pyx_tp_new_7distsim_4_ext_9step_loop_RingSlot(PyTypeObject *t, PyObject *a, PyObject *k); /*proto*/
-#endif
-#if !CYTHON_VECTORCALL_TPNEW
-#define __pyx_tp_new_7distsim_4_ext_9step_loop_RingSlot __pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_RingSlot
-#endif
-#if CYTHON_VECTORCALL_TPNEW
-static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9step_loop_RingSlot(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames); /*proto*/
-#endif
-#if CYTHON_VECTORCALL_TPNEW
-static int __pyx_tp_init_7distsim_4_ext_9step_loop_RingSlot(PyObject *o, PyObject *args, PyObject *kwds); /*proto*/
-#endif
-#if !CYTHON_VECTORCALL_TPNEW
-#define __pyx_tp_init_7distsim_4_ext_9step_loop_RingSlot __pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_1__init__
-#endif
 static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_SpikeList(PyObject *o, 
 #if CYTHON_VECTORCALL_TPNEW
     PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
@@ -4853,7 +4793,6 @@ namespace {
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_CopySpikes;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_ConstantReset;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_FillValues;
-    PyObject *__pyx_type_7distsim_4_ext_9step_loop_RingSlot;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_SpikeList;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp;
     PyObject *__pyx_type_7distsim_4_ext_9step_loop_StepLoop;
@@ -4870,7 +4809,6 @@ namespace {
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_CopySpikes;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_ConstantReset;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_FillValues;
-    PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp;
     PyTypeObject *__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop;
@@ -4884,8 +4822,8 @@ namespace {
     __Pyx_CachedCFunction __pyx_umethod_PyDict_Type_values;
     PyObject *__pyx_slice[1];
     PyObject *__pyx_tuple[3];
-    PyObject *__pyx_codeobj_tab[35];
-    PyObject *__pyx_string_tab[230];
+    PyObject *__pyx_codeobj_tab[33];
+    PyObject *__pyx_string_tab[222];
     PyObject *__pyx_number_tab[3];
 /* #### Code section: module_state_contents ### */
 /* PyFrozenDict.module_state_decls */
@@ -4965,206 +4903,198 @@ static __pyx_mstatetype * const __pyx_mstate_global = &__pyx_mstate_global_stati
 #define __pyx_kp_u_no_default___reduce___due_to_non __pyx_string_tab[27]
 #define __pyx_kp_u_numpy__core_multiarray_failed_to __pyx_string_tab[28]
 #define __pyx_kp_u_numpy__core_umath_failed_to_impo __pyx_string_tab[29]
-#define __pyx_kp_u_one_flag_per_value __pyx_string_tab[30]
-#define __pyx_kp_u_one_ring_column_per_value __pyx_string_tab[31]
-#define __pyx_kp_u_self_arrays_self_local_self_op_s __pyx_string_tab[32]
-#define __pyx_kp_u_self_arrays_self_op_self_spikes __pyx_string_tab[33]
-#define __pyx_kp_u_self_clear_self_inner_self_op_ca __pyx_string_tab[34]
-#define __pyx_kp_u_self_deliverer_self_exchanger_se __pyx_string_tab[35]
-#define __pyx_kp_u_self_op_cannot_be_converted_to_a __pyx_string_tab[36]
-#define __pyx_kp_u_self_op_self_ring_self_values_ca __pyx_string_tab[37]
-#define __pyx_kp_u_self_op_self_source_self_target __pyx_string_tab[38]
-#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[39]
-#define __pyx_kp_u_self_ops_cannot_be_converted_to __pyx_string_tab[40]
-#define __pyx_kp_u_self_s_cannot_be_converted_to_a __pyx_string_tab[41]
-#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[42]
-#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[43]
-#define __pyx_n_u_ASCII __pyx_string_tab[44]
-#define __pyx_n_u_ClockOp __pyx_string_tab[45]
-#define __pyx_n_u_ClockOp___reduce_cython __pyx_string_tab[46]
-#define __pyx_n_u_ClockOp___setstate_cython __pyx_string_tab[47]
-#define __pyx_n_u_ConstantReset __pyx_string_tab[48]
-#define __pyx_n_u_ConstantReset___reduce_cython __pyx_string_tab[49]
-#define __pyx_n_u_ConstantReset___setstate_cython __pyx_string_tab[50]
-#define __pyx_n_u_CopySpikes __pyx_string_tab[51]
-#define __pyx_n_u_CopySpikes___reduce_cython __pyx_string_tab[52]
-#define __pyx_n_u_CopySpikes___setstate_cython __pyx_string_tab[53]
-#define __pyx_n_u_Ellipsis __pyx_string_tab[54]
-#define __pyx_n_u_FillValues __pyx_string_tab[55]
-#define __pyx_n_u_FillValues___reduce_cython __pyx_string_tab[56]
-#define __pyx_n_u_FillValues___setstate_cython __pyx_string_tab[57]
-#define __pyx_n_u_Operation __pyx_string_tab[58]
-#define __pyx_n_u_Operation___reduce_cython __pyx_string_tab[59]
-#define __pyx_n_u_Operation___setstate_cython __pyx_string_tab[60]
-#define __pyx_n_u_Operation_step_op __pyx_string_tab[61]
-#define __pyx_n_u_PeriodicOp __pyx_string_tab[62]
-#define __pyx_n_u_PeriodicOp___reduce_cython __pyx_string_tab[63]
-#define __pyx_n_u_PeriodicOp___setstate_cython __pyx_string_tab[64]
-#define __pyx_n_u_PythonOp __pyx_string_tab[65]
-#define __pyx_n_u_PythonOp___reduce_cython __pyx_string_tab[66]
-#define __pyx_n_u_PythonOp___setstate_cython __pyx_string_tab[67]
-#define __pyx_n_u_RecordState __pyx_string_tab[68]
-#define __pyx_n_u_RecordState___reduce_cython __pyx_string_tab[69]
-#define __pyx_n_u_RecordState___setstate_cython __pyx_string_tab[70]
-#define __pyx_n_u_RecordState_take __pyx_string_tab[71]
-#define __pyx_n_u_RingSlot __pyx_string_tab[72]
-#define __pyx_n_u_RingSlot___reduce_cython __pyx_string_tab[73]
-#define __pyx_n_u_RingSlot___setstate_cython __pyx_string_tab[74]
-#define __pyx_n_u_Sequence __pyx_string_tab[75]
-#define __pyx_n_u_SpikeList __pyx_string_tab[76]
-#define __pyx_n_u_SpikeList___reduce_cython __pyx_string_tab[77]
-#define __pyx_n_u_SpikeList___setstate_cython __pyx_string_tab[78]
-#define __pyx_n_u_SpikeWindowOp __pyx_string_tab[79]
-#define __pyx_n_u_SpikeWindowOp___reduce_cython __pyx_string_tab[80]
-#define __pyx_n_u_SpikeWindowOp___setstate_cython __pyx_string_tab[81]
-#define __pyx_n_u_SpikeWindowOp_begin __pyx_string_tab[82]
-#define __pyx_n_u_SpikeWindowOp_take_exchanged __pyx_string_tab[83]
-#define __pyx_n_u_Spikes __pyx_string_tab[84]
-#define __pyx_n_u_Spikes___reduce_cython __pyx_string_tab[85]
-#define __pyx_n_u_Spikes___setstate_cython __pyx_string_tab[86]
-#define __pyx_n_u_Spikes_get __pyx_string_tab[87]
-#define __pyx_n_u_Spikes_set __pyx_string_tab[88]
-#define __pyx_n_u_Spikes_slot __pyx_string_tab[89]
-#define __pyx_n_u_StepLoop __pyx_string_tab[90]
-#define __pyx_n_u_StepLoop___reduce_cython __pyx_string_tab[91]
-#define __pyx_n_u_StepLoop___setstate_cython __pyx_string_tab[92]
-#define __pyx_n_u_StepLoop_operations __pyx_string_tab[93]
-#define __pyx_n_u_StepLoop_run __pyx_string_tab[94]
-#define __pyx_n_u_View_MemoryView __pyx_string_tab[95]
-#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[96]
-#define __pyx_n_u_annotate __pyx_string_tab[97]
-#define __pyx_n_u_class __pyx_string_tab[98]
-#define __pyx_n_u_class_getitem __pyx_string_tab[99]
-#define __pyx_n_u_dict __pyx_string_tab[100]
-#define __pyx_n_u_func __pyx_string_tab[101]
-#define __pyx_n_u_getstate __pyx_string_tab[102]
-#define __pyx_n_u_import __pyx_string_tab[103]
-#define __pyx_n_u_main __pyx_string_tab[104]
-#define __pyx_n_u_module __pyx_string_tab[105]
-#define __pyx_n_u_name_2 __pyx_string_tab[106]
-#define __pyx_n_u_new __pyx_string_tab[107]
-#define __pyx_n_u_pyx_checksum __pyx_string_tab[108]
-#define __pyx_n_u_pyx_state __pyx_string_tab[109]
-#define __pyx_n_u_pyx_type __pyx_string_tab[110]
-#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[111]
-#define __pyx_n_u_pyx_vtable __pyx_string_tab[112]
-#define __pyx_n_u_qualname __pyx_string_tab[113]
-#define __pyx_n_u_reduce __pyx_string_tab[114]
-#define __pyx_n_u_reduce_cython __pyx_string_tab[115]
-#define __pyx_n_u_reduce_ex __pyx_string_tab[116]
-#define __pyx_n_u_set_name __pyx_string_tab[117]
-#define __pyx_n_u_setstate __pyx_string_tab[118]
-#define __pyx_n_u_setstate_cython __pyx_string_tab[119]
-#define __pyx_n_u_test __pyx_string_tab[120]
-#define __pyx_n_u_is_coroutine __pyx_string_tab[121]
-#define __pyx_n_u_abc __pyx_string_tab[122]
-#define __pyx_n_u_allocate_buffer __pyx_string_tab[123]
-#define __pyx_n_u_arrays __pyx_string_tab[124]
-#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[125]
-#define __pyx_n_u_base __pyx_string_tab[126]
-#define __pyx_n_u_batch_steps __pyx_string_tab[127]
-#define __pyx_n_u_begin __pyx_string_tab[128]
-#define __pyx_n_u_c __pyx_string_tab[129]
-#define __pyx_n_u_clear __pyx_string_tab[130]
-#define __pyx_n_u_cline_in_traceback __pyx_string_tab[131]
-#define __pyx_n_u_clock __pyx_string_tab[132]
-#define __pyx_n_u_copy __pyx_string_tab[133]
-#define __pyx_n_u_count __pyx_string_tab[134]
-#define __pyx_n_u_deliverer __pyx_string_tab[135]
-#define __pyx_n_u_distsim__ext_step_loop __pyx_string_tab[136]
-#define __pyx_n_u_dt __pyx_string_tab[137]
-#define __pyx_n_u_dtype __pyx_string_tab[138]
-#define __pyx_n_u_dtype_is_object __pyx_string_tab[139]
-#define __pyx_n_u_empty __pyx_string_tab[140]
-#define __pyx_n_u_encode __pyx_string_tab[141]
-#define __pyx_n_u_enumerate __pyx_string_tab[142]
-#define __pyx_n_u_error __pyx_string_tab[143]
-#define __pyx_n_u_every __pyx_string_tab[144]
-#define __pyx_n_u_exchange __pyx_string_tab[145]
-#define __pyx_n_u_exchanger __pyx_string_tab[146]
-#define __pyx_n_u_first __pyx_string_tab[147]
-#define __pyx_n_u_flags __pyx_string_tab[148]
-#define __pyx_n_u_float64 __pyx_string_tab[149]
-#define __pyx_n_u_flush __pyx_string_tab[150]
-#define __pyx_n_u_flush_steps __pyx_string_tab[151]
-#define __pyx_n_u_format __pyx_string_tab[152]
-#define __pyx_n_u_fortran __pyx_string_tab[153]
-#define __pyx_n_u_function __pyx_string_tab[154]
-#define __pyx_n_u_get __pyx_string_tab[155]
-#define __pyx_n_u_id __pyx_string_tab[156]
-#define __pyx_n_u_ids __pyx_string_tab[157]
-#define __pyx_n_u_index __pyx_string_tab[158]
-#define __pyx_n_u_int64 __pyx_string_tab[159]
-#define __pyx_n_u_items __pyx_string_tab[160]
-#define __pyx_n_u_itemsize __pyx_string_tab[161]
-#define __pyx_n_u_k __pyx_string_tab[162]
-#define __pyx_n_u_local __pyx_string_tab[163]
-#define __pyx_n_u_mask __pyx_string_tab[164]
-#define __pyx_n_u_memview __pyx_string_tab[165]
-#define __pyx_n_u_mode __pyx_string_tab[166]
-#define __pyx_n_u_n __pyx_string_tab[167]
-#define __pyx_n_u_n_local __pyx_string_tab[168]
-#define __pyx_n_u_name __pyx_string_tab[169]
-#define __pyx_n_u_ndim __pyx_string_tab[170]
-#define __pyx_n_u_next_flush __pyx_string_tab[171]
-#define __pyx_n_u_np __pyx_string_tab[172]
-#define __pyx_n_u_numpy __pyx_string_tab[173]
-#define __pyx_n_u_obj __pyx_string_tab[174]
-#define __pyx_n_u_offsets __pyx_string_tab[175]
-#define __pyx_n_u_op __pyx_string_tab[176]
-#define __pyx_n_u_operation __pyx_string_tab[177]
-#define __pyx_n_u_operations __pyx_string_tab[178]
-#define __pyx_n_u_own_dt __pyx_string_tab[179]
-#define __pyx_n_u_pack __pyx_string_tab[180]
-#define __pyx_n_u_pause_at __pyx_string_tab[181]
-#define __pyx_n_u_period __pyx_string_tab[182]
-#define __pyx_n_u_pop __pyx_string_tab[183]
-#define __pyx_n_u_record __pyx_string_tab[184]
-#define __pyx_n_u_register __pyx_string_tab[185]
-#define __pyx_n_u_ring __pyx_string_tab[186]
-#define __pyx_n_u_run __pyx_string_tab[187]
-#define __pyx_n_u_self __pyx_string_tab[188]
-#define __pyx_n_u_set __pyx_string_tab[189]
-#define __pyx_n_u_setdefault __pyx_string_tab[190]
-#define __pyx_n_u_shape __pyx_string_tab[191]
-#define __pyx_n_u_sinks __pyx_string_tab[192]
-#define __pyx_n_u_size __pyx_string_tab[193]
-#define __pyx_n_u_slot __pyx_string_tab[194]
-#define __pyx_n_u_slots __pyx_string_tab[195]
-#define __pyx_n_u_source __pyx_string_tab[196]
-#define __pyx_n_u_spikes __pyx_string_tab[197]
-#define __pyx_n_u_start __pyx_string_tab[198]
-#define __pyx_n_u_step __pyx_string_tab[199]
-#define __pyx_n_u_step_op __pyx_string_tab[200]
-#define __pyx_n_u_steps __pyx_string_tab[201]
-#define __pyx_n_u_stop __pyx_string_tab[202]
-#define __pyx_n_u_strides __pyx_string_tab[203]
-#define __pyx_n_u_struct __pyx_string_tab[204]
-#define __pyx_n_u_t __pyx_string_tab[205]
-#define __pyx_n_u_take __pyx_string_tab[206]
-#define __pyx_n_u_take_exchanged __pyx_string_tab[207]
-#define __pyx_n_u_target __pyx_string_tab[208]
-#define __pyx_n_u_timestep __pyx_string_tab[209]
-#define __pyx_n_u_unpack __pyx_string_tab[210]
-#define __pyx_n_u_unrecorded_first __pyx_string_tab[211]
-#define __pyx_n_u_update __pyx_string_tab[212]
-#define __pyx_n_u_value __pyx_string_tab[213]
-#define __pyx_n_u_values __pyx_string_tab[214]
-#define __pyx_n_u_width __pyx_string_tab[215]
-#define __pyx_n_u_window __pyx_string_tab[216]
-#define __pyx_n_u_window_steps __pyx_string_tab[217]
-#define __pyx_n_u_x __pyx_string_tab[218]
-#define __pyx_n_b_O __pyx_string_tab[219]
-#define __pyx_kp_b_iso88591_Q __pyx_string_tab[220]
-#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[221]
-#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[222]
-#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[223]
-#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[224]
-#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[225]
-#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[226]
-#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[227]
-#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[228]
-#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[229]
+#define __pyx_kp_u_self_arrays_self_local_self_op_s __pyx_string_tab[30]
+#define __pyx_kp_u_self_arrays_self_op_self_spikes __pyx_string_tab[31]
+#define __pyx_kp_u_self_clear_self_inner_self_op_ca __pyx_string_tab[32]
+#define __pyx_kp_u_self_deliverer_self_exchanger_se __pyx_string_tab[33]
+#define __pyx_kp_u_self_op_cannot_be_converted_to_a __pyx_string_tab[34]
+#define __pyx_kp_u_self_op_self_source_self_target __pyx_string_tab[35]
+#define __pyx_kp_u_self_op_self_values_cannot_be_co __pyx_string_tab[36]
+#define __pyx_kp_u_self_ops_cannot_be_converted_to __pyx_string_tab[37]
+#define __pyx_kp_u_self_s_cannot_be_converted_to_a __pyx_string_tab[38]
+#define __pyx_kp_u_unable_to_allocate_array_data __pyx_string_tab[39]
+#define __pyx_kp_u_unable_to_allocate_shape_and_str __pyx_string_tab[40]
+#define __pyx_n_u_ASCII __pyx_string_tab[41]
+#define __pyx_n_u_ClockOp __pyx_string_tab[42]
+#define __pyx_n_u_ClockOp___reduce_cython __pyx_string_tab[43]
+#define __pyx_n_u_ClockOp___setstate_cython __pyx_string_tab[44]
+#define __pyx_n_u_ConstantReset __pyx_string_tab[45]
+#define __pyx_n_u_ConstantReset___reduce_cython __pyx_string_tab[46]
+#define __pyx_n_u_ConstantReset___setstate_cython __pyx_string_tab[47]
+#define __pyx_n_u_CopySpikes __pyx_string_tab[48]
+#define __pyx_n_u_CopySpikes___reduce_cython __pyx_string_tab[49]
+#define __pyx_n_u_CopySpikes___setstate_cython __pyx_string_tab[50]
+#define __pyx_n_u_Ellipsis __pyx_string_tab[51]
+#define __pyx_n_u_FillValues __pyx_string_tab[52]
+#define __pyx_n_u_FillValues___reduce_cython __pyx_string_tab[53]
+#define __pyx_n_u_FillValues___setstate_cython __pyx_string_tab[54]
+#define __pyx_n_u_Operation __pyx_string_tab[55]
+#define __pyx_n_u_Operation___reduce_cython __pyx_string_tab[56]
+#define __pyx_n_u_Operation___setstate_cython __pyx_string_tab[57]
+#define __pyx_n_u_Operation_step_op __pyx_string_tab[58]
+#define __pyx_n_u_PeriodicOp __pyx_string_tab[59]
+#define __pyx_n_u_PeriodicOp___reduce_cython __pyx_string_tab[60]
+#define __pyx_n_u_PeriodicOp___setstate_cython __pyx_string_tab[61]
+#define __pyx_n_u_PythonOp __pyx_string_tab[62]
+#define __pyx_n_u_PythonOp___reduce_cython __pyx_string_tab[63]
+#define __pyx_n_u_PythonOp___setstate_cython __pyx_string_tab[64]
+#define __pyx_n_u_RecordState __pyx_string_tab[65]
+#define __pyx_n_u_RecordState___reduce_cython __pyx_string_tab[66]
+#define __pyx_n_u_RecordState___setstate_cython __pyx_string_tab[67]
+#define __pyx_n_u_RecordState_take __pyx_string_tab[68]
+#define __pyx_n_u_Sequence __pyx_string_tab[69]
+#define __pyx_n_u_SpikeList __pyx_string_tab[70]
+#define __pyx_n_u_SpikeList___reduce_cython __pyx_string_tab[71]
+#define __pyx_n_u_SpikeList___setstate_cython __pyx_string_tab[72]
+#define __pyx_n_u_SpikeWindowOp __pyx_string_tab[73]
+#define __pyx_n_u_SpikeWindowOp___reduce_cython __pyx_string_tab[74]
+#define __pyx_n_u_SpikeWindowOp___setstate_cython __pyx_string_tab[75]
+#define __pyx_n_u_SpikeWindowOp_begin __pyx_string_tab[76]
+#define __pyx_n_u_SpikeWindowOp_take_exchanged __pyx_string_tab[77]
+#define __pyx_n_u_Spikes __pyx_string_tab[78]
+#define __pyx_n_u_Spikes___reduce_cython __pyx_string_tab[79]
+#define __pyx_n_u_Spikes___setstate_cython __pyx_string_tab[80]
+#define __pyx_n_u_Spikes_get __pyx_string_tab[81]
+#define __pyx_n_u_Spikes_set __pyx_string_tab[82]
+#define __pyx_n_u_Spikes_slot __pyx_string_tab[83]
+#define __pyx_n_u_StepLoop __pyx_string_tab[84]
+#define __pyx_n_u_StepLoop___reduce_cython __pyx_string_tab[85]
+#define __pyx_n_u_StepLoop___setstate_cython __pyx_string_tab[86]
+#define __pyx_n_u_StepLoop_operations __pyx_string_tab[87]
+#define __pyx_n_u_StepLoop_run __pyx_string_tab[88]
+#define __pyx_n_u_View_MemoryView __pyx_string_tab[89]
+#define __pyx_n_u_Pyx_PyDict_NextRef __pyx_string_tab[90]
+#define __pyx_n_u_annotate __pyx_string_tab[91]
+#define __pyx_n_u_class __pyx_string_tab[92]
+#define __pyx_n_u_class_getitem __pyx_string_tab[93]
+#define __pyx_n_u_dict __pyx_string_tab[94]
+#define __pyx_n_u_func __pyx_string_tab[95]
+#define __pyx_n_u_getstate __pyx_string_tab[96]
+#define __pyx_n_u_import __pyx_string_tab[97]
+#define __pyx_n_u_main __pyx_string_tab[98]
+#define __pyx_n_u_module __pyx_string_tab[99]
+#define __pyx_n_u_name_2 __pyx_string_tab[100]
+#define __pyx_n_u_new __pyx_string_tab[101]
+#define __pyx_n_u_pyx_checksum __pyx_string_tab[102]
+#define __pyx_n_u_pyx_state __pyx_string_tab[103]
+#define __pyx_n_u_pyx_type __pyx_string_tab[104]
+#define __pyx_n_u_pyx_unpickle_Enum __pyx_string_tab[105]
+#define __pyx_n_u_pyx_vtable __pyx_string_tab[106]
+#define __pyx_n_u_qualname __pyx_string_tab[107]
+#define __pyx_n_u_reduce __pyx_string_tab[108]
+#define __pyx_n_u_reduce_cython __pyx_string_tab[109]
+#define __pyx_n_u_reduce_ex __pyx_string_tab[110]
+#define __pyx_n_u_set_name __pyx_string_tab[111]
+#define __pyx_n_u_setstate __pyx_string_tab[112]
+#define __pyx_n_u_setstate_cython __pyx_string_tab[113]
+#define __pyx_n_u_test __pyx_string_tab[114]
+#define __pyx_n_u_is_coroutine __pyx_string_tab[115]
+#define __pyx_n_u_abc __pyx_string_tab[116]
+#define __pyx_n_u_allocate_buffer __pyx_string_tab[117]
+#define __pyx_n_u_arrays __pyx_string_tab[118]
+#define __pyx_n_u_asyncio_coroutines __pyx_string_tab[119]
+#define __pyx_n_u_base __pyx_string_tab[120]
+#define __pyx_n_u_batch_steps __pyx_string_tab[121]
+#define __pyx_n_u_begin __pyx_string_tab[122]
+#define __pyx_n_u_c __pyx_string_tab[123]
+#define __pyx_n_u_clear __pyx_string_tab[124]
+#define __pyx_n_u_cline_in_traceback __pyx_string_tab[125]
+#define __pyx_n_u_clock __pyx_string_tab[126]
+#define __pyx_n_u_copy __pyx_string_tab[127]
+#define __pyx_n_u_count __pyx_string_tab[128]
+#define __pyx_n_u_deliverer __pyx_string_tab[129]
+#define __pyx_n_u_distsim__ext_step_loop __pyx_string_tab[130]
+#define __pyx_n_u_dt __pyx_string_tab[131]
+#define __pyx_n_u_dtype __pyx_string_tab[132]
+#define __pyx_n_u_dtype_is_object __pyx_string_tab[133]
+#define __pyx_n_u_empty __pyx_string_tab[134]
+#define __pyx_n_u_encode __pyx_string_tab[135]
+#define __pyx_n_u_enumerate __pyx_string_tab[136]
+#define __pyx_n_u_error __pyx_string_tab[137]
+#define __pyx_n_u_every __pyx_string_tab[138]
+#define __pyx_n_u_exchange __pyx_string_tab[139]
+#define __pyx_n_u_exchanger __pyx_string_tab[140]
+#define __pyx_n_u_first __pyx_string_tab[141]
+#define __pyx_n_u_flags __pyx_string_tab[142]
+#define __pyx_n_u_float64 __pyx_string_tab[143]
+#define __pyx_n_u_flush __pyx_string_tab[144]
+#define __pyx_n_u_flush_steps __pyx_string_tab[145]
+#define __pyx_n_u_format __pyx_string_tab[146]
+#define __pyx_n_u_fortran __pyx_string_tab[147]
+#define __pyx_n_u_function __pyx_string_tab[148]
+#define __pyx_n_u_get __pyx_string_tab[149]
+#define __pyx_n_u_id __pyx_string_tab[150]
+#define __pyx_n_u_ids __pyx_string_tab[151]
+#define __pyx_n_u_index __pyx_string_tab[152]
+#define __pyx_n_u_int64 __pyx_string_tab[153]
+#define __pyx_n_u_items __pyx_string_tab[154]
+#define __pyx_n_u_itemsize __pyx_string_tab[155]
+#define __pyx_n_u_k __pyx_string_tab[156]
+#define __pyx_n_u_local __pyx_string_tab[157]
+#define __pyx_n_u_memview __pyx_string_tab[158]
+#define __pyx_n_u_mode __pyx_string_tab[159]
+#define __pyx_n_u_n __pyx_string_tab[160]
+#define __pyx_n_u_n_local __pyx_string_tab[161]
+#define __pyx_n_u_name __pyx_string_tab[162]
+#define __pyx_n_u_ndim __pyx_string_tab[163]
+#define __pyx_n_u_next_flush __pyx_string_tab[164]
+#define __pyx_n_u_np __pyx_string_tab[165]
+#define __pyx_n_u_numpy __pyx_string_tab[166]
+#define __pyx_n_u_obj __pyx_string_tab[167]
+#define __pyx_n_u_offsets __pyx_string_tab[168]
+#define __pyx_n_u_op __pyx_string_tab[169]
+#define __pyx_n_u_operation __pyx_string_tab[170]
+#define __pyx_n_u_operations __pyx_string_tab[171]
+#define __pyx_n_u_own_dt __pyx_string_tab[172]
+#define __pyx_n_u_pack __pyx_string_tab[173]
+#define __pyx_n_u_pause_at __pyx_string_tab[174]
+#define __pyx_n_u_period __pyx_string_tab[175]
+#define __pyx_n_u_pop __pyx_string_tab[176]
+#define __pyx_n_u_record __pyx_string_tab[177]
+#define __pyx_n_u_register __pyx_string_tab[178]
+#define __pyx_n_u_run __pyx_string_tab[179]
+#define __pyx_n_u_self __pyx_string_tab[180]
+#define __pyx_n_u_set __pyx_string_tab[181]
+#define __pyx_n_u_setdefault __pyx_string_tab[182]
+#define __pyx_n_u_shape __pyx_string_tab[183]
+#define __pyx_n_u_sinks __pyx_string_tab[184]
+#define __pyx_n_u_size __pyx_string_tab[185]
+#define __pyx_n_u_slot __pyx_string_tab[186]
+#define __pyx_n_u_slots __pyx_string_tab[187]
+#define __pyx_n_u_source __pyx_string_tab[188]
+#define __pyx_n_u_spikes __pyx_string_tab[189]
+#define __pyx_n_u_start __pyx_string_tab[190]
+#define __pyx_n_u_step __pyx_string_tab[191]
+#define __pyx_n_u_step_op __pyx_string_tab[192]
+#define __pyx_n_u_steps __pyx_string_tab[193]
+#define __pyx_n_u_stop __pyx_string_tab[194]
+#define __pyx_n_u_strides __pyx_string_tab[195]
+#define __pyx_n_u_struct __pyx_string_tab[196]
+#define __pyx_n_u_t __pyx_string_tab[197]
+#define __pyx_n_u_take __pyx_string_tab[198]
+#define __pyx_n_u_take_exchanged __pyx_string_tab[199]
+#define __pyx_n_u_target __pyx_string_tab[200]
+#define __pyx_n_u_timestep __pyx_string_tab[201]
+#define __pyx_n_u_unpack __pyx_string_tab[202]
+#define __pyx_n_u_unrecorded_first __pyx_string_tab[203]
+#define __pyx_n_u_update __pyx_string_tab[204]
+#define __pyx_n_u_value __pyx_string_tab[205]
+#define __pyx_n_u_values __pyx_string_tab[206]
+#define __pyx_n_u_width __pyx_string_tab[207]
+#define __pyx_n_u_window __pyx_string_tab[208]
+#define __pyx_n_u_window_steps __pyx_string_tab[209]
+#define __pyx_n_u_x __pyx_string_tab[210]
+#define __pyx_n_b_O __pyx_string_tab[211]
+#define __pyx_kp_b_iso88591_Q __pyx_string_tab[212]
+#define __pyx_kp_b_iso88591_A_t1D_1A __pyx_string_tab[213]
+#define __pyx_kp_b_iso88591_A_t7_D_a __pyx_string_tab[214]
+#define __pyx_kp_b_iso88591_A_AQd_8_A __pyx_string_tab[215]
+#define __pyx_kp_b_iso88591_A_AQd_d __pyx_string_tab[216]
+#define __pyx_kp_b_iso88591_A_Cq_2Rt7_AQ_G2U_Biq __pyx_string_tab[217]
+#define __pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je __pyx_string_tab[218]
+#define __pyx_kp_b_iso88591_A_XT_7_Je1_uA __pyx_string_tab[219]
+#define __pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d __pyx_string_tab[220]
+#define __pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t __pyx_string_tab[221]
 #define __pyx_int_0 __pyx_number_tab[0]
 #define __pyx_int_neg_1 __pyx_number_tab[1]
 #define __pyx_int_136983863 __pyx_number_tab[2]
@@ -5214,8 +5144,6 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_ConstantReset);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_FillValues);
-  Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot);
-  Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_RingSlot);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList);
   Py_CLEAR(clear_module_state->__pyx_type_7distsim_4_ext_9step_loop_SpikeList);
   Py_CLEAR(clear_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp);
@@ -5237,8 +5165,8 @@ static CYTHON_SMALL_CODE int __pyx_m_clear(PyObject *m) {
   Py_CLEAR(clear_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { Py_CLEAR(clear_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<35; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<230; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<33; ++i) { Py_CLEAR(clear_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<222; ++i) { Py_CLEAR(clear_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { Py_CLEAR(clear_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_clear_contents ### */
 /* CommonTypesMetaclass.module_state_clear */
@@ -5294,8 +5222,6 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_ConstantReset);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_FillValues);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_FillValues);
-  Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot);
-  Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_RingSlot);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList);
   Py_VISIT(traverse_module_state->__pyx_type_7distsim_4_ext_9step_loop_SpikeList);
   Py_VISIT(traverse_module_state->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp);
@@ -5317,8 +5243,8 @@ static CYTHON_SMALL_CODE int __pyx_m_traverse(PyObject *m, visitproc visit, void
   Py_VISIT(traverse_module_state->__pyx_umethod_PyDict_Type_values.method);
   for (int i=0; i<1; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_slice[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_tuple[i]); }
-  for (int i=0; i<35; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
-  for (int i=0; i<230; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
+  for (int i=0; i<33; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_codeobj_tab[i]); }
+  for (int i=0; i<222; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_string_tab[i]); }
   for (int i=0; i<3; ++i) { __Pyx_VISIT_CONST(traverse_module_state->__pyx_number_tab[i]); }
 /* #### Code section: module_state_traverse_contents ### */
 /* CommonTypesMetaclass.module_state_traverse */
@@ -26403,904 +26329,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__fill_values(void *__pyx_v_state, C
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":248
- *     cdef tuple keep_alive
- * 
- *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):             # <<<<<<<<<<<<<<
- *         cdef const uint8_t[::1] flags
- *         if ring.shape[1] != values.shape[0]:
-*/
-
-/* Python wrapper */
-static int __pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_1__init__(PyObject *__pyx_v_self, 
-#if CYTHON_VECTORCALL_TPNEW
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-); /*proto*/
-static int __pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_1__init__(PyObject *__pyx_v_self, 
-#if CYTHON_VECTORCALL_TPNEW
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-) {
-  __Pyx_memviewslice __pyx_v_values = { 0, 0, { 0 }, { 0 }, { 0 } };
-  __Pyx_memviewslice __pyx_v_ring = { 0, 0, { 0 }, { 0 }, { 0 } };
-  PyObject *__pyx_v_mask = 0;
-  #if !CYTHON_VECTORCALL_TPNEW
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  #endif
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[3] = {0,0,0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  int __pyx_r;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("__init__ (wrapper)", 0);
-  #if !CYTHON_VECTORCALL_TPNEW
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return -1;
-  #endif
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_FASTCALL_TPNEW(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_ring,&__pyx_mstate_global->__pyx_n_u_mask,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 248, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  3:
-        values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 248, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  2:
-        values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 248, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  1:
-        values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 248, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 248, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 248, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 3)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 248, __pyx_L3_error)
-      values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 248, __pyx_L3_error)
-      values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 248, __pyx_L3_error)
-    }
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[0], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 248, __pyx_L3_error)
-    __pyx_v_ring = __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(values[1], PyBUF_WRITABLE); if (unlikely(!__pyx_v_ring.memview)) __PYX_ERR(0, 248, __pyx_L3_error)
-    __pyx_v_mask = values[2];
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 248, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
-  __Pyx_AddTraceback("distsim._ext.step_loop.RingSlot.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return -1;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_v_self), __pyx_v_values, __pyx_v_ring, __pyx_v_mask);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_values, 1);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_ring, 1);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static int __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot___init__(struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self, __Pyx_memviewslice __pyx_v_values, __Pyx_memviewslice __pyx_v_ring, PyObject *__pyx_v_mask) {
-  __Pyx_memviewslice __pyx_v_flags = { 0, 0, { 0 }, { 0 }, { 0 } };
-  int __pyx_r;
-  __Pyx_RefNannyDeclarations
-  int __pyx_t_1;
-  PyObject *__pyx_t_2 = NULL;
-  PyObject *__pyx_t_3 = NULL;
-  size_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-  Py_ssize_t __pyx_t_6;
-  double *__pyx_t_7;
-  Py_ssize_t __pyx_t_8;
-  int __pyx_t_9;
-  Py_ssize_t __pyx_t_10;
-  __Pyx_memviewslice __pyx_t_11 = { 0, 0, { 0 }, { 0 }, { 0 } };
-  uint8_t const *__pyx_t_12;
-  PyObject *__pyx_t_13 = NULL;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__init__", 0);
-
-  /* "ext/step_loop.pyx":250
- *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):
- *         cdef const uint8_t[::1] flags
- *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
- *             raise ValueError("one ring column per value")
- *         self.n, self.n_slots = values.shape[0], ring.shape[0]
-*/
-  __pyx_t_1 = ((__pyx_v_ring.shape[1]) != (__pyx_v_values.shape[0]));
-
-  if (unlikely(__pyx_t_1)) {
-
-
-    /* "ext/step_loop.pyx":251
- *         cdef const uint8_t[::1] flags
- *         if ring.shape[1] != values.shape[0]:
- *             raise ValueError("one ring column per value")             # <<<<<<<<<<<<<<
- *         self.n, self.n_slots = values.shape[0], ring.shape[0]
- *         self.values = &values[0] if self.n else NULL
-*/
-    __pyx_t_3 = NULL;
-    __pyx_t_4 = 1;
-    {
-      PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_ring_column_per_value};
-      __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-      __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
-      __Pyx_GOTREF(__pyx_t_2);
-    }
-    __Pyx_Raise(__pyx_t_2, 0, 0, 0);
-    __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 251, __pyx_L1_error)
-
-    /* "ext/step_loop.pyx":250
- *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):
- *         cdef const uint8_t[::1] flags
- *         if ring.shape[1] != values.shape[0]:             # <<<<<<<<<<<<<<
- *             raise ValueError("one ring column per value")
- *         self.n, self.n_slots = values.shape[0], ring.shape[0]
-*/
-  }
-
-  /* "ext/step_loop.pyx":252
- *         if ring.shape[1] != values.shape[0]:
- *             raise ValueError("one ring column per value")
- *         self.n, self.n_slots = values.shape[0], ring.shape[0]             # <<<<<<<<<<<<<<
- *         self.values = &values[0] if self.n else NULL
- *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
-*/
-  __pyx_t_5 = (__pyx_v_values.shape[0]);
-
-  __pyx_t_6 = (__pyx_v_ring.shape[0]);
-
-  __pyx_v_self->n = __pyx_t_5;
-  __pyx_v_self->n_slots = __pyx_t_6;
-
-  /* "ext/step_loop.pyx":253
- *             raise ValueError("one ring column per value")
- *         self.n, self.n_slots = values.shape[0], ring.shape[0]
- *         self.values = &values[0] if self.n else NULL             # <<<<<<<<<<<<<<
- *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
- *         self.mask = NULL
-*/
-  __pyx_t_1 = (__pyx_v_self->n != 0);
-
-  if (__pyx_t_1) {
-    __pyx_t_8 = 0;
-
-    __pyx_t_7 = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_8)) ))));
-  } else {
-
-    __pyx_t_7 = NULL;
-  }
-
-  __pyx_v_self->values = __pyx_t_7;
-
-  /* "ext/step_loop.pyx":254
- *         self.n, self.n_slots = values.shape[0], ring.shape[0]
- *         self.values = &values[0] if self.n else NULL
- *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL             # <<<<<<<<<<<<<<
- *         self.mask = NULL
- *         if mask is not None:
-*/
-  __pyx_t_9 = (__pyx_v_self->n != 0);
-
-  if (__pyx_t_9) {
-
-  } else {
-
-    __pyx_t_1 = __pyx_t_9;
-
-    goto __pyx_L4_bool_binop_done;
-  }
-  __pyx_t_9 = (__pyx_v_self->n_slots != 0);
-
-
-  __pyx_t_1 = __pyx_t_9;
-
-  __pyx_L4_bool_binop_done:;
-  if (__pyx_t_1) {
-    __pyx_t_8 = 0;
-    __pyx_t_10 = 0;
-
-    __pyx_t_7 = (&(*((double *) ( /* dim=1 */ ((char *) (((double *) ( /* dim=0 */ (__pyx_v_ring.data + __pyx_t_8 * __pyx_v_ring.strides[0]) )) + __pyx_t_10)) ))));
-  } else {
-
-    __pyx_t_7 = NULL;
-  }
-
-  __pyx_v_self->ring = __pyx_t_7;
-
-  /* "ext/step_loop.pyx":255
- *         self.values = &values[0] if self.n else NULL
- *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
- *         self.mask = NULL             # <<<<<<<<<<<<<<
- *         if mask is not None:
- *             flags = mask
-*/
-  __pyx_v_self->mask = NULL;
-
-  /* "ext/step_loop.pyx":256
- *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
- *         self.mask = NULL
- *         if mask is not None:             # <<<<<<<<<<<<<<
- *             flags = mask
- *             if flags.shape[0] != self.n:
-*/
-  __pyx_t_1 = (__pyx_v_mask != Py_None);
-  if (__pyx_t_1) {
-
-
-    /* "ext/step_loop.pyx":257
- *         self.mask = NULL
- *         if mask is not None:
- *             flags = mask             # <<<<<<<<<<<<<<
- *             if flags.shape[0] != self.n:
- *                 raise ValueError("one flag per value")
-*/
-    __pyx_t_11 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(__pyx_v_mask, 0); if (unlikely(!__pyx_t_11.memview)) __PYX_ERR(0, 257, __pyx_L1_error)
-    __pyx_v_flags = __pyx_t_11;
-    __pyx_t_11.memview = NULL;
-    __pyx_t_11.data = NULL;
-
-    /* "ext/step_loop.pyx":258
- *         if mask is not None:
- *             flags = mask
- *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
- *                 raise ValueError("one flag per value")
- *             self.mask = &flags[0] if self.n else NULL
-*/
-    __pyx_t_1 = ((__pyx_v_flags.shape[0]) != __pyx_v_self->n);
-
-    if (unlikely(__pyx_t_1)) {
-
-
-      /* "ext/step_loop.pyx":259
- *             flags = mask
- *             if flags.shape[0] != self.n:
- *                 raise ValueError("one flag per value")             # <<<<<<<<<<<<<<
- *             self.mask = &flags[0] if self.n else NULL
- *         self.keep_alive = (values, ring, mask)
-*/
-      __pyx_t_3 = NULL;
-      __pyx_t_4 = 1;
-      {
-        PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_flag_per_value};
-        __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
-        __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-        if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 259, __pyx_L1_error)
-        __Pyx_GOTREF(__pyx_t_2);
-      }
-      __Pyx_Raise(__pyx_t_2, 0, 0, 0);
-      __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-      __PYX_ERR(0, 259, __pyx_L1_error)
-
-      /* "ext/step_loop.pyx":258
- *         if mask is not None:
- *             flags = mask
- *             if flags.shape[0] != self.n:             # <<<<<<<<<<<<<<
- *                 raise ValueError("one flag per value")
- *             self.mask = &flags[0] if self.n else NULL
-*/
-    }
-
-    /* "ext/step_loop.pyx":260
- *             if flags.shape[0] != self.n:
- *                 raise ValueError("one flag per value")
- *             self.mask = &flags[0] if self.n else NULL             # <<<<<<<<<<<<<<
- *         self.keep_alive = (values, ring, mask)
- *         self.op.run = _ring_slot
-*/
-    __pyx_t_1 = (__pyx_v_self->n != 0);
-
-    if (__pyx_t_1) {
-      __pyx_t_10 = 0;
-
-      __pyx_t_12 = (&(*((uint8_t const  *) ( /* dim=0 */ ((char *) (((uint8_t const  *) __pyx_v_flags.data) + __pyx_t_10)) ))));
-    } else {
-
-      __pyx_t_12 = NULL;
-    }
-
-    __pyx_v_self->mask = __pyx_t_12;
-
-    /* "ext/step_loop.pyx":256
- *         self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
- *         self.mask = NULL
- *         if mask is not None:             # <<<<<<<<<<<<<<
- *             flags = mask
- *             if flags.shape[0] != self.n:
-*/
-  }
-
-  /* "ext/step_loop.pyx":261
- *                 raise ValueError("one flag per value")
- *             self.mask = &flags[0] if self.n else NULL
- *         self.keep_alive = (values, ring, mask)             # <<<<<<<<<<<<<<
- *         self.op.run = _ring_slot
- *         self.op.state = <void*>self
-*/
-  __pyx_t_2 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 261, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __pyx_memoryview_fromslice(__pyx_v_ring, 2, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 261, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_13 = PyTuple_New(3); if (unlikely(!__pyx_t_13)) __PYX_ERR(0, 261, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_13);
-  __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 0, __pyx_t_2) != (0)) __PYX_ERR(0, 261, __pyx_L1_error);
-  __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 1, __pyx_t_3) != (0)) __PYX_ERR(0, 261, __pyx_L1_error);
-  __Pyx_INCREF(__pyx_v_mask);
-  __Pyx_GIVEREF(__pyx_v_mask);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_13, 2, __pyx_v_mask) != (0)) __PYX_ERR(0, 261, __pyx_L1_error);
-  __pyx_t_2 = 0;
-  __pyx_t_3 = 0;
-  __Pyx_GIVEREF(__pyx_t_13);
-  __Pyx_GOTREF(__pyx_v_self->keep_alive);
-  __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_13));
-  __pyx_t_13 = 0;
-
-  /* "ext/step_loop.pyx":262
- *             self.mask = &flags[0] if self.n else NULL
- *         self.keep_alive = (values, ring, mask)
- *         self.op.run = _ring_slot             # <<<<<<<<<<<<<<
- *         self.op.state = <void*>self
- * 
-*/
-  __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__ring_slot;
-
-  /* "ext/step_loop.pyx":263
- *         self.keep_alive = (values, ring, mask)
- *         self.op.run = _ring_slot
- *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
-
-  /* "ext/step_loop.pyx":248
- *     cdef tuple keep_alive
- * 
- *     def __init__(self, double[::1] values, double[:, ::1] ring, mask):             # <<<<<<<<<<<<<<
- *         cdef const uint8_t[::1] flags
- *         if ring.shape[1] != values.shape[0]:
-*/
-
-  /* function exit code */
-  __pyx_r = 0;
-  goto __pyx_L0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_2);
-  __Pyx_XDECREF(__pyx_t_3);
-  __PYX_XCLEAR_MEMVIEW(&__pyx_t_11, 1);
-  __Pyx_XDECREF(__pyx_t_13);
-  __Pyx_AddTraceback("distsim._ext.step_loop.RingSlot.__init__", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = -1;
-  __pyx_L0:;
-  __PYX_XCLEAR_MEMVIEW(&__pyx_v_flags, 1);
-
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "(tree fragment)":1
- * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):
-*/
-
-/* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__(PyObject *__pyx_v_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-); /*proto*/
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__ = {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
-static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__(PyObject *__pyx_v_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-) {
-  #if !CYTHON_VECTORCALL
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  #endif
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("__reduce_cython__ (wrapper)", 0);
-  #if !CYTHON_VECTORCALL
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
-  if (unlikely(__pyx_nargs > 0)) { __Pyx_RaiseArgtupleInvalid("__reduce_cython__", 1, 0, 0, __pyx_nargs); return NULL; }
-  const Py_ssize_t __pyx_kwds_len = unlikely(__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-  if (unlikely(__pyx_kwds_len < 0)) return NULL;
-  if (unlikely(__pyx_kwds_len > 0)) {__Pyx_RejectKeywords("__reduce_cython__", __pyx_kwds); return NULL;}
-  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_2__reduce_cython__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_v_self));
-
-  /* function exit code */
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_2__reduce_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self) {
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__reduce_cython__", 0);
-
-  /* "(tree fragment)":2
- * def __reduce_cython__(self):
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
- * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
-*/
-  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_ring_self_values_ca, 0, 0);
-  __PYX_ERR(1, 2, __pyx_L1_error)
-
-  /* "(tree fragment)":1
- * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):
-*/
-
-  /* function exit code */
-  __pyx_L1_error:;
-  __Pyx_AddTraceback("distsim._ext.step_loop.RingSlot.__reduce_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "(tree fragment)":3
- * def __reduce_cython__(self):
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
-*/
-
-/* Python wrapper */
-static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__(PyObject *__pyx_v_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-); /*proto*/
-static PyMethodDef __pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__ = {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0};
-static PyObject *__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__(PyObject *__pyx_v_self, 
-#if CYTHON_VECTORCALL
-PyObject *const *__pyx_args, Py_ssize_t __pyx_nargs, PyObject *__pyx_kwds
-#else
-PyObject *__pyx_args, PyObject *__pyx_kwds
-#endif
-) {
-  CYTHON_UNUSED PyObject *__pyx_v___pyx_state = 0;
-  #if !CYTHON_VECTORCALL
-  CYTHON_UNUSED Py_ssize_t __pyx_nargs;
-  #endif
-  CYTHON_UNUSED PyObject *const *__pyx_kwvalues;
-  PyObject* values[1] = {0};
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  PyObject *__pyx_r = 0;
-  __Pyx_RefNannyDeclarations
-  __Pyx_RefNannySetupContext("__setstate_cython__ (wrapper)", 0);
-  #if !CYTHON_VECTORCALL
-  #if CYTHON_ASSUME_SAFE_SIZE
-  __pyx_nargs = PyTuple_GET_SIZE(__pyx_args);
-  #else
-  __pyx_nargs = PyTuple_Size(__pyx_args); if (unlikely(__pyx_nargs < 0)) return NULL;
-  #endif
-  #endif
-  __pyx_kwvalues = __Pyx_KwValues_FASTCALL(__pyx_args, __pyx_nargs);
-  {
-    PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_pyx_state,0};
-    const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(1, 3, __pyx_L3_error)
-    if (__pyx_kwds_len > 0) {
-      switch (__pyx_nargs) {
-        case  1:
-        values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
-        CYTHON_FALLTHROUGH;
-        case  0: break;
-        default: goto __pyx_L5_argtuple_error;
-      }
-      const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__setstate_cython__", 0) < (0)) __PYX_ERR(1, 3, __pyx_L3_error)
-      for (Py_ssize_t i = __pyx_nargs; i < 1; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, i); __PYX_ERR(1, 3, __pyx_L3_error) }
-      }
-    } else if (unlikely(__pyx_nargs != 1)) {
-      goto __pyx_L5_argtuple_error;
-    } else {
-      values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(1, 3, __pyx_L3_error)
-    }
-    __pyx_v___pyx_state = values[0];
-  }
-  goto __pyx_L6_skip;
-  __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__setstate_cython__", 1, 1, 1, __pyx_nargs); __PYX_ERR(1, 3, __pyx_L3_error)
-  __pyx_L6_skip:;
-  goto __pyx_L4_argument_unpacking_done;
-  __pyx_L3_error:;
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __Pyx_AddTraceback("distsim._ext.step_loop.RingSlot.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __Pyx_RefNannyFinishContext();
-  return NULL;
-  __pyx_L4_argument_unpacking_done:;
-  __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_4__setstate_cython__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_v_self), __pyx_v___pyx_state);
-
-  /* function exit code */
-  for (Py_ssize_t __pyx_temp=0; __pyx_temp < (Py_ssize_t)(sizeof(values)/sizeof(values[0])); ++__pyx_temp) {
-    Py_XDECREF(values[__pyx_temp]);
-  }
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8RingSlot_4__setstate_cython__(CYTHON_UNUSED struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self, CYTHON_UNUSED PyObject *__pyx_v___pyx_state) {
-  PyObject *__pyx_r = NULL;
-  __Pyx_RefNannyDeclarations
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  __Pyx_RefNannySetupContext("__setstate_cython__", 0);
-
-  /* "(tree fragment)":4
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"             # <<<<<<<<<<<<<<
-*/
-  __Pyx_Raise(((PyObject *)(((PyTypeObject*)PyExc_TypeError))), __pyx_mstate_global->__pyx_kp_u_self_op_self_ring_self_values_ca, 0, 0);
-  __PYX_ERR(1, 4, __pyx_L1_error)
-
-  /* "(tree fragment)":3
- * def __reduce_cython__(self):
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
-*/
-
-  /* function exit code */
-  __pyx_L1_error:;
-  __Pyx_AddTraceback("distsim._ext.step_loop.RingSlot.__setstate_cython__", __pyx_clineno, __pyx_lineno, __pyx_filename);
-  __pyx_r = NULL;
-  __Pyx_XGIVEREF(__pyx_r);
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "ext/step_loop.pyx":266
- * 
- * 
- * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
- *     cdef RingSlot self = <RingSlot>state
- *     if self.ring == NULL:
-*/
-
-static int __pyx_f_7distsim_4_ext_9step_loop__ring_slot(void *__pyx_v_state, int64_t __pyx_v_step, CYTHON_UNUSED double __pyx_v_t, CYTHON_UNUSED double __pyx_v_dt) {
-  struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *__pyx_v_self = 0;
-  int __pyx_r;
-  __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
-  int __pyx_t_2;
-  __Pyx_RefNannySetupContext("_ring_slot", 0);
-
-  /* "ext/step_loop.pyx":267
- * 
- * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
- *     cdef RingSlot self = <RingSlot>state             # <<<<<<<<<<<<<<
- *     if self.ring == NULL:
- *         return 0
-*/
-  __pyx_t_1 = ((PyObject *)__pyx_v_state);
-  __Pyx_INCREF(__pyx_t_1);
-  __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)__pyx_t_1);
-  __pyx_t_1 = 0;
-
-  /* "ext/step_loop.pyx":268
- * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
- *     cdef RingSlot self = <RingSlot>state
- *     if self.ring == NULL:             # <<<<<<<<<<<<<<
- *         return 0
- *     with nogil:
-*/
-  __pyx_t_2 = (__pyx_v_self->ring == NULL);
-
-  if (__pyx_t_2) {
-
-
-    /* "ext/step_loop.pyx":269
- *     cdef RingSlot self = <RingSlot>state
- *     if self.ring == NULL:
- *         return 0             # <<<<<<<<<<<<<<
- *     with nogil:
- *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
-*/
-    {
-
-      __pyx_r = 0;
-    }
-    goto __pyx_L0;
-
-    /* "ext/step_loop.pyx":268
- * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
- *     cdef RingSlot self = <RingSlot>state
- *     if self.ring == NULL:             # <<<<<<<<<<<<<<
- *         return 0
- *     with nogil:
-*/
-  }
-
-  /* "ext/step_loop.pyx":270
- *     if self.ring == NULL:
- *         return 0
- *     with nogil:             # <<<<<<<<<<<<<<
- *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
- *     return 0
-*/
-  {
-      PyThreadState * _save;
-      _save = PyEval_SaveThread();
-      __Pyx_FastGIL_Remember();
-      /*try:*/ {
-
-        /* "ext/step_loop.pyx":271
- *         return 0
- *     with nogil:
- *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)             # <<<<<<<<<<<<<<
- *     return 0
- * 
-*/
-        __pyx_f_7distsim_4_ext_9step_loop__add_slot(__pyx_v_self->values, (__pyx_v_self->ring + ((__pyx_v_step % __pyx_v_self->n_slots) * __pyx_v_self->n)), __pyx_v_self->mask, __pyx_v_self->n);
-      }
-
-      /* "ext/step_loop.pyx":270
- *     if self.ring == NULL:
- *         return 0
- *     with nogil:             # <<<<<<<<<<<<<<
- *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
- *     return 0
-*/
-      /*finally:*/ {
-        /*normal exit:*/{
-          __Pyx_FastGIL_Forget();
-          PyEval_RestoreThread(_save);
-          goto __pyx_L6;
-        }
-        __pyx_L6:;
-      }
-  }
-
-  /* "ext/step_loop.pyx":272
- *     with nogil:
- *         _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
- *     return 0             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-  {
-
-    __pyx_r = 0;
-  }
-  goto __pyx_L0;
-
-  /* "ext/step_loop.pyx":266
- * 
- * 
- * cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
- *     cdef RingSlot self = <RingSlot>state
- *     if self.ring == NULL:
-*/
-
-  /* function exit code */
-  __pyx_L0:;
-  __Pyx_XDECREF((PyObject *)__pyx_v_self);
-
-  __Pyx_RefNannyFinishContext();
-  return __pyx_r;
-}
-
-/* "ext/step_loop.pyx":275
- * 
- * 
- * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
- *                            Py_ssize_t n) noexcept nogil:
- *     # Locals, not the object's fields: extensions build without strict
-*/
-
-static CYTHON_INLINE void __pyx_f_7distsim_4_ext_9step_loop__add_slot(double *__pyx_v_values, double *__pyx_v_row, uint8_t const *__pyx_v_mask, Py_ssize_t __pyx_v_n) {
-  Py_ssize_t __pyx_v_i;
-  int __pyx_t_1;
-  Py_ssize_t __pyx_t_2;
-  Py_ssize_t __pyx_t_3;
-  Py_ssize_t __pyx_t_4;
-  Py_ssize_t __pyx_t_5;
-
-  /* "ext/step_loop.pyx":280
- *     # aliasing, so each store would reload every field (and not vectorize).
- *     cdef Py_ssize_t i
- *     if mask == NULL:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             values[i] += row[i]
-*/
-  __pyx_t_1 = (__pyx_v_mask == NULL);
-
-  if (__pyx_t_1) {
-
-
-    /* "ext/step_loop.pyx":281
- *     cdef Py_ssize_t i
- *     if mask == NULL:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             values[i] += row[i]
- *             row[i] = 0.0
-*/
-
-    __pyx_t_2 = __pyx_v_n;
-    __pyx_t_3 = __pyx_t_2;
-
-    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
-      __pyx_v_i = __pyx_t_4;
-
-      /* "ext/step_loop.pyx":282
- *     if mask == NULL:
- *         for i in range(n):
- *             values[i] += row[i]             # <<<<<<<<<<<<<<
- *             row[i] = 0.0
- *     else:
-*/
-
-      __pyx_t_5 = __pyx_v_i;
-      (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
-
-      /* "ext/step_loop.pyx":283
- *         for i in range(n):
- *             values[i] += row[i]
- *             row[i] = 0.0             # <<<<<<<<<<<<<<
- *     else:
- *         for i in range(n):
-*/
-      (__pyx_v_row[__pyx_v_i]) = 0.0;
-    }
-
-
-    /* "ext/step_loop.pyx":280
- *     # aliasing, so each store would reload every field (and not vectorize).
- *     cdef Py_ssize_t i
- *     if mask == NULL:             # <<<<<<<<<<<<<<
- *         for i in range(n):
- *             values[i] += row[i]
-*/
-    goto __pyx_L3;
-  }
-
-  /* "ext/step_loop.pyx":285
- *             row[i] = 0.0
- *     else:
- *         for i in range(n):             # <<<<<<<<<<<<<<
- *             if mask[i]:
- *                 values[i] += row[i]
-*/
-  /*else*/ {
-
-    __pyx_t_2 = __pyx_v_n;
-    __pyx_t_3 = __pyx_t_2;
-
-    for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
-      __pyx_v_i = __pyx_t_4;
-
-      /* "ext/step_loop.pyx":286
- *     else:
- *         for i in range(n):
- *             if mask[i]:             # <<<<<<<<<<<<<<
- *                 values[i] += row[i]
- *             row[i] = 0.0
-*/
-      __pyx_t_1 = ((__pyx_v_mask[__pyx_v_i]) != 0);
-
-      if (__pyx_t_1) {
-
-
-        /* "ext/step_loop.pyx":287
- *         for i in range(n):
- *             if mask[i]:
- *                 values[i] += row[i]             # <<<<<<<<<<<<<<
- *             row[i] = 0.0
- * 
-*/
-
-        __pyx_t_5 = __pyx_v_i;
-        (__pyx_v_values[__pyx_t_5]) = ((__pyx_v_values[__pyx_t_5]) + (__pyx_v_row[__pyx_v_i]));
-
-        /* "ext/step_loop.pyx":286
- *     else:
- *         for i in range(n):
- *             if mask[i]:             # <<<<<<<<<<<<<<
- *                 values[i] += row[i]
- *             row[i] = 0.0
-*/
-      }
-
-      /* "ext/step_loop.pyx":288
- *             if mask[i]:
- *                 values[i] += row[i]
- *             row[i] = 0.0             # <<<<<<<<<<<<<<
- * 
- * 
-*/
-      (__pyx_v_row[__pyx_v_i]) = 0.0;
-    }
-
-  }
-  __pyx_L3:;
-
-  /* "ext/step_loop.pyx":275
- * 
- * 
- * cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,             # <<<<<<<<<<<<<<
- *                            Py_ssize_t n) noexcept nogil:
- *     # Locals, not the object's fields: extensions build without strict
-*/
-
-  /* function exit code */
-
-}
-
-/* "ext/step_loop.pyx":296
+/* "ext/step_loop.pyx":242
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -27356,7 +26385,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":297
+  /* "ext/step_loop.pyx":243
  * 
  *     def __cinit__(self):
  *         self.capacity = 256             # <<<<<<<<<<<<<<
@@ -27365,7 +26394,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->capacity = 0x100;
 
-  /* "ext/step_loop.pyx":298
+  /* "ext/step_loop.pyx":244
  *     def __cinit__(self):
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -27374,7 +26403,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->items = ((__pyx_t_7step_op_Spike *)malloc((__pyx_v_self->capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":299
+  /* "ext/step_loop.pyx":245
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -27386,16 +26415,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":300
+    /* "ext/step_loop.pyx":246
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.n = 0
  * 
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 300, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 246, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":299
+    /* "ext/step_loop.pyx":245
  *         self.capacity = 256
  *         self.items = <Spike*>malloc(self.capacity * sizeof(Spike))
  *         if self.items == NULL:             # <<<<<<<<<<<<<<
@@ -27404,7 +26433,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   }
 
-  /* "ext/step_loop.pyx":301
+  /* "ext/step_loop.pyx":247
  *         if self.items == NULL:
  *             raise MemoryError()
  *         self.n = 0             # <<<<<<<<<<<<<<
@@ -27413,7 +26442,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
 */
   __pyx_v_self->n = 0;
 
-  /* "ext/step_loop.pyx":296
+  /* "ext/step_loop.pyx":242
  *     cdef Py_ssize_t n, capacity
  * 
  *     def __cinit__(self):             # <<<<<<<<<<<<<<
@@ -27432,7 +26461,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList___cinit__(struct __pyx_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":303
+/* "ext/step_loop.pyx":249
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -27455,7 +26484,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_9SpikeList_3__dealloc__(PyObject 
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":304
+  /* "ext/step_loop.pyx":250
  * 
  *     def __dealloc__(self):
  *         free(self.items)             # <<<<<<<<<<<<<<
@@ -27464,7 +26493,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 */
   free(__pyx_v_self->items);
 
-  /* "ext/step_loop.pyx":303
+  /* "ext/step_loop.pyx":249
  *         self.n = 0
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -27476,7 +26505,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_2__dealloc__(struct __
 
 }
 
-/* "ext/step_loop.pyx":306
+/* "ext/step_loop.pyx":252
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -27495,7 +26524,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":308
+  /* "ext/step_loop.pyx":254
  *     cdef int reserve(self, Py_ssize_t extra) except -1:
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity             # <<<<<<<<<<<<<<
@@ -27506,7 +26535,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
   __pyx_v_capacity = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":309
+  /* "ext/step_loop.pyx":255
  *         cdef Spike* grown
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:             # <<<<<<<<<<<<<<
@@ -27519,7 +26548,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 
     if (!__pyx_t_2) break;
 
-    /* "ext/step_loop.pyx":310
+    /* "ext/step_loop.pyx":256
  *         cdef Py_ssize_t capacity = self.capacity
  *         while self.n + extra > capacity:
  *             capacity *= 2             # <<<<<<<<<<<<<<
@@ -27529,7 +26558,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_capacity = (__pyx_v_capacity * 2);
   }
 
-  /* "ext/step_loop.pyx":311
+  /* "ext/step_loop.pyx":257
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -27541,7 +26570,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":312
+    /* "ext/step_loop.pyx":258
  *             capacity *= 2
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -27550,7 +26579,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     __pyx_v_grown = ((__pyx_t_7step_op_Spike *)realloc(__pyx_v_self->items, (__pyx_v_capacity * (sizeof(__pyx_t_7step_op_Spike)))));
 
-    /* "ext/step_loop.pyx":313
+    /* "ext/step_loop.pyx":259
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -27562,16 +26591,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":314
+      /* "ext/step_loop.pyx":260
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:
  *                 raise MemoryError()             # <<<<<<<<<<<<<<
  *             self.items, self.capacity = grown, capacity
  *         return 0
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 314, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 260, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":313
+      /* "ext/step_loop.pyx":259
  *         if capacity != self.capacity:
  *             grown = <Spike*>realloc(self.items, capacity * sizeof(Spike))
  *             if grown == NULL:             # <<<<<<<<<<<<<<
@@ -27580,7 +26609,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
     }
 
-    /* "ext/step_loop.pyx":315
+    /* "ext/step_loop.pyx":261
  *             if grown == NULL:
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity             # <<<<<<<<<<<<<<
@@ -27594,7 +26623,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
     __pyx_v_self->items = __pyx_t_3;
     __pyx_v_self->capacity = __pyx_t_1;
 
-    /* "ext/step_loop.pyx":311
+    /* "ext/step_loop.pyx":257
  *         while self.n + extra > capacity:
  *             capacity *= 2
  *         if capacity != self.capacity:             # <<<<<<<<<<<<<<
@@ -27603,7 +26632,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
 */
   }
 
-  /* "ext/step_loop.pyx":316
+  /* "ext/step_loop.pyx":262
  *                 raise MemoryError()
  *             self.items, self.capacity = grown, capacity
  *         return 0             # <<<<<<<<<<<<<<
@@ -27616,7 +26645,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":306
+  /* "ext/step_loop.pyx":252
  *         free(self.items)
  * 
  *     cdef int reserve(self, Py_ssize_t extra) except -1:             # <<<<<<<<<<<<<<
@@ -27635,7 +26664,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_reserve(struct __pyx_obj
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":318
+/* "ext/step_loop.pyx":264
  *         return 0
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -27650,17 +26679,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":319
+  /* "ext/step_loop.pyx":265
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
  *         self.reserve(n)             # <<<<<<<<<<<<<<
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 319, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->__pyx_vtab)->reserve(__pyx_v_self, __pyx_v_n); if (unlikely(__pyx_t_1 == ((int)-1))) __PYX_ERR(0, 265, __pyx_L1_error)
 
 
-  /* "ext/step_loop.pyx":320
+  /* "ext/step_loop.pyx":266
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:
  *         self.reserve(n)
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))             # <<<<<<<<<<<<<<
@@ -27669,7 +26698,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
 */
   (void)(memcpy((__pyx_v_self->items + __pyx_v_self->n), __pyx_v_items, (__pyx_v_n * (sizeof(__pyx_t_7step_op_Spike)))));
 
-  /* "ext/step_loop.pyx":321
+  /* "ext/step_loop.pyx":267
  *         self.reserve(n)
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n             # <<<<<<<<<<<<<<
@@ -27678,7 +26707,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
 */
   __pyx_v_self->n = (__pyx_v_self->n + __pyx_v_n);
 
-  /* "ext/step_loop.pyx":322
+  /* "ext/step_loop.pyx":268
  *         memcpy(self.items + self.n, items, n * sizeof(Spike))
  *         self.n += n
  *         return 0             # <<<<<<<<<<<<<<
@@ -27691,7 +26720,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":318
+  /* "ext/step_loop.pyx":264
  *         return 0
  * 
  *     cdef int extend(self, const Spike* items, Py_ssize_t n) except -1:             # <<<<<<<<<<<<<<
@@ -27708,7 +26737,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend(struct __pyx_obj_
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":324
+/* "ext/step_loop.pyx":270
  *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
@@ -27740,7 +26769,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("arrays", 0);
 
-  /* "ext/step_loop.pyx":326
+  /* "ext/step_loop.pyx":272
  *     cdef tuple arrays(self):
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27748,16 +26777,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 326, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 326, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 326, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 326, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 272, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -27778,13 +26807,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 326, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 272, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 326, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 272, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -27796,14 +26825,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 326, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 272, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 326, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 272, __pyx_L1_error)
   __pyx_v_ids = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":327
+  /* "ext/step_loop.pyx":273
  *         """(ids, steps) as new int64 arrays."""
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -27811,16 +26840,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
 */
   __pyx_t_4 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 273, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 273, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_self->n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 273, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 273, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 327, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 273, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -27841,13 +26870,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     PyObject *__pyx_callargs[3] = {__pyx_t_4, __pyx_t_5, __pyx_t_2};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 273, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 327, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 273, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -27859,14 +26888,14 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 327, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 273, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
-  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 327, __pyx_L1_error)
+  if (!(likely(((__pyx_t_1) == Py_None) || likely(__Pyx_TypeTest(__pyx_t_1, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 273, __pyx_L1_error)
   __pyx_v_steps = ((PyArrayObject *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":328
+  /* "ext/step_loop.pyx":274
  *         cdef cnp.ndarray ids = np.empty(self.n, dtype=np.int64)
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)             # <<<<<<<<<<<<<<
@@ -27875,7 +26904,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_id_data = ((int64_t *)PyArray_DATA(__pyx_v_ids));
 
-  /* "ext/step_loop.pyx":329
+  /* "ext/step_loop.pyx":275
  *         cdef cnp.ndarray steps = np.empty(self.n, dtype=np.int64)
  *         cdef int64_t* id_data = <int64_t*>cnp.PyArray_DATA(ids)
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)             # <<<<<<<<<<<<<<
@@ -27884,7 +26913,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
 */
   __pyx_v_step_data = ((int64_t *)PyArray_DATA(__pyx_v_steps));
 
-  /* "ext/step_loop.pyx":331
+  /* "ext/step_loop.pyx":277
  *         cdef int64_t* step_data = <int64_t*>cnp.PyArray_DATA(steps)
  *         cdef Py_ssize_t k
  *         for k in range(self.n):             # <<<<<<<<<<<<<<
@@ -27898,7 +26927,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":332
+    /* "ext/step_loop.pyx":278
  *         cdef Py_ssize_t k
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id             # <<<<<<<<<<<<<<
@@ -27910,7 +26939,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
     (__pyx_v_id_data[__pyx_v_k]) = __pyx_t_11;
 
 
-    /* "ext/step_loop.pyx":333
+    /* "ext/step_loop.pyx":279
  *         for k in range(self.n):
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step             # <<<<<<<<<<<<<<
@@ -27924,21 +26953,21 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":334
+  /* "ext/step_loop.pyx":280
  *             id_data[k] = self.items[k].id
  *             step_data[k] = self.items[k].step
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 334, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 280, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF((PyObject *)__pyx_v_ids);
   __Pyx_GIVEREF((PyObject *)__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, ((PyObject *)__pyx_v_ids)) != (0)) __PYX_ERR(0, 280, __pyx_L1_error);
   __Pyx_INCREF((PyObject *)__pyx_v_steps);
   __Pyx_GIVEREF((PyObject *)__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 334, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, ((PyObject *)__pyx_v_steps)) != (0)) __PYX_ERR(0, 280, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -27950,7 +26979,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays(struct __py
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":324
+  /* "ext/step_loop.pyx":270
  *         return 0
  * 
  *     cdef tuple arrays(self):             # <<<<<<<<<<<<<<
@@ -28183,7 +27212,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_9SpikeList_6__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":378
+/* "ext/step_loop.pyx":324
  *     cdef public bint paused
  * 
  *     def __init__(self, list slots, list offsets, list strides, exchanger, deliverer,             # <<<<<<<<<<<<<<
@@ -28237,74 +27266,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_slots,&__pyx_mstate_global->__pyx_n_u_offsets,&__pyx_mstate_global->__pyx_n_u_strides,&__pyx_mstate_global->__pyx_n_u_exchanger,&__pyx_mstate_global->__pyx_n_u_deliverer,&__pyx_mstate_global->__pyx_n_u_sinks,&__pyx_mstate_global->__pyx_n_u_exchange,&__pyx_mstate_global->__pyx_n_u_record,&__pyx_mstate_global->__pyx_n_u_flush,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 378, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 324, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  9:
         values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  8:
         values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 378, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 324, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 324, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 9; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 9, 9, i); __PYX_ERR(0, 378, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 9, 9, i); __PYX_ERR(0, 324, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 9)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[7] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 7);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[7])) __PYX_ERR(0, 324, __pyx_L3_error)
       values[8] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 8);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 378, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[8])) __PYX_ERR(0, 324, __pyx_L3_error)
     }
     __pyx_v_slots = ((PyObject*)values[0]);
     __pyx_v_offsets = ((PyObject*)values[1]);
@@ -28318,7 +27347,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 9, 9, __pyx_nargs); __PYX_ERR(0, 378, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 9, 9, __pyx_nargs); __PYX_ERR(0, 324, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -28329,10 +27358,10 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 378, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 378, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_strides), (&PyList_Type), 1, "strides", 1))) __PYX_ERR(0, 378, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 379, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_slots), (&PyList_Type), 1, "slots", 1))) __PYX_ERR(0, 324, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_offsets), (&PyList_Type), 1, "offsets", 1))) __PYX_ERR(0, 324, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_strides), (&PyList_Type), 1, "strides", 1))) __PYX_ERR(0, 324, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_sinks), (&PyList_Type), 1, "sinks", 1))) __PYX_ERR(0, 325, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_v_self), __pyx_v_slots, __pyx_v_offsets, __pyx_v_strides, __pyx_v_exchanger, __pyx_v_deliverer, __pyx_v_sinks, __pyx_v_exchange, __pyx_v_record, __pyx_v_flush);
 
   /* function exit code */
@@ -28375,7 +27404,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":381
+  /* "ext/step_loop.pyx":327
  *                  list sinks, exchange, record, flush):
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)             # <<<<<<<<<<<<<<
@@ -28384,12 +27413,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_slots == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 381, __pyx_L1_error)
+    __PYX_ERR(0, 327, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 381, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_slots); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 327, __pyx_L1_error)
   __pyx_v_self->n_slots = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":382
+  /* "ext/step_loop.pyx":328
  *         cdef Py_ssize_t k
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))             # <<<<<<<<<<<<<<
@@ -28413,7 +27442,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->slots = ((__pyx_t_7step_op_SpikeSlot **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_SpikeSlot *)))));
 
 
-  /* "ext/step_loop.pyx":383
+  /* "ext/step_loop.pyx":329
  *         self.n_slots = len(slots)
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -28437,7 +27466,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->offsets = ((int64_t *)malloc((__pyx_t_1 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":384
+  /* "ext/step_loop.pyx":330
  *         self.slots = <SpikeSlot**>malloc(max(1, self.n_slots) * sizeof(SpikeSlot*))
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -28461,7 +27490,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->strides = ((int64_t *)malloc((__pyx_t_3 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":385
+  /* "ext/step_loop.pyx":331
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:             # <<<<<<<<<<<<<<
@@ -28497,16 +27526,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":386
+    /* "ext/step_loop.pyx":332
  *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 386, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 332, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":385
+    /* "ext/step_loop.pyx":331
  *         self.offsets = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         self.strides = <int64_t*>malloc(max(1, self.n_slots) * sizeof(int64_t))
  *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:             # <<<<<<<<<<<<<<
@@ -28515,7 +27544,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":387
+  /* "ext/step_loop.pyx":333
  *         if self.slots == NULL or self.offsets == NULL or self.strides == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -28529,7 +27558,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_1; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":388
+    /* "ext/step_loop.pyx":334
  *             raise MemoryError()
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])             # <<<<<<<<<<<<<<
@@ -28538,17 +27567,17 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_slots == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 388, __pyx_L1_error)
+      __PYX_ERR(0, 334, __pyx_L1_error)
     }
-    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 388, __pyx_L1_error)
+    if (!(likely(__Pyx_TypeTest(__Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Spikes)))) __PYX_ERR(0, 334, __pyx_L1_error)
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_slots, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 388, __pyx_L1_error)
+    __pyx_t_8 = __pyx_f_7distsim_4_ext_9step_loop__slot_of(((struct __pyx_obj_7distsim_4_ext_9step_loop_Spikes *)__pyx_t_7)); if (unlikely(__pyx_t_8 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 334, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->slots[__pyx_v_k]) = __pyx_t_8;
 
 
-    /* "ext/step_loop.pyx":389
+    /* "ext/step_loop.pyx":335
  *         for k in range(self.n_slots):
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]             # <<<<<<<<<<<<<<
@@ -28557,13 +27586,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_offsets == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 389, __pyx_L1_error)
+      __PYX_ERR(0, 335, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 389, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_offsets, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 335, __pyx_L1_error)
     (__pyx_v_self->offsets[__pyx_v_k]) = __pyx_t_9;
 
 
-    /* "ext/step_loop.pyx":390
+    /* "ext/step_loop.pyx":336
  *             self.slots[k] = _slot_of(<Spikes?>slots[k])
  *             self.offsets[k] = offsets[k]
  *             self.strides[k] = strides[k]             # <<<<<<<<<<<<<<
@@ -28572,15 +27601,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_strides == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 390, __pyx_L1_error)
+      __PYX_ERR(0, 336, __pyx_L1_error)
     }
-    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_strides, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 390, __pyx_L1_error)
+    __pyx_t_9 = __Pyx_PyLong_As_int64_t(__Pyx_PyList_GET_ITEM(__pyx_v_strides, __pyx_v_k)); if (unlikely((__pyx_t_9 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 336, __pyx_L1_error)
     (__pyx_v_self->strides[__pyx_v_k]) = __pyx_t_9;
 
   }
 
 
-  /* "ext/step_loop.pyx":391
+  /* "ext/step_loop.pyx":337
  *             self.offsets[k] = offsets[k]
  *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
@@ -28593,21 +27622,21 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     __pyx_t_10 = NULL;
   } else {
 
-    /* "ext/step_loop.pyx":392
+    /* "ext/step_loop.pyx":338
  *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
 */
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 392, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_v_exchanger, __pyx_f_7step_op_EXCHANGE_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 338, __pyx_L1_error)
 
     __pyx_t_10 = ((__pyx_t_7step_op_Exchange *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":391
+  /* "ext/step_loop.pyx":337
  *             self.offsets[k] = offsets[k]
  *             self.strides[k] = strides[k]
  *         self.exchanger = NULL if exchanger is None else \             # <<<<<<<<<<<<<<
@@ -28616,18 +27645,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->exchanger = __pyx_t_10;
 
-  /* "ext/step_loop.pyx":393
+  /* "ext/step_loop.pyx":339
  *         self.exchanger = NULL if exchanger is None else \
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())             # <<<<<<<<<<<<<<
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
 */
-  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 393, __pyx_L1_error)
+  __pyx_t_10 = PyCapsule_GetPointer(__pyx_v_deliverer, __pyx_f_7step_op_DELIVERER_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 339, __pyx_L1_error)
   __pyx_v_self->deliverer = ((__pyx_t_7step_op_Deliverer *)__pyx_t_10);
 
 
-  /* "ext/step_loop.pyx":394
+  /* "ext/step_loop.pyx":340
  *             <Exchange*>PyCapsule_GetPointer(exchanger, EXCHANGE_CAPSULE())
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)             # <<<<<<<<<<<<<<
@@ -28636,12 +27665,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   if (unlikely(__pyx_v_sinks == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 394, __pyx_L1_error)
+    __PYX_ERR(0, 340, __pyx_L1_error)
   }
-  __pyx_t_3 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 394, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyList_GET_SIZE(__pyx_v_sinks); if (unlikely(__pyx_t_3 == ((Py_ssize_t)-1))) __PYX_ERR(0, 340, __pyx_L1_error)
   __pyx_v_self->n_sinks = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":395
+  /* "ext/step_loop.pyx":341
  *         self.deliverer = <Deliverer*>PyCapsule_GetPointer(deliverer, DELIVERER_CAPSULE())
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))             # <<<<<<<<<<<<<<
@@ -28665,7 +27694,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __pyx_v_self->sinks = ((__pyx_t_7step_op_EventSink **)malloc((__pyx_t_1 * (sizeof(__pyx_t_7step_op_EventSink *)))));
 
 
-  /* "ext/step_loop.pyx":396
+  /* "ext/step_loop.pyx":342
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -28677,16 +27706,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":397
+    /* "ext/step_loop.pyx":343
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 397, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 343, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":396
+    /* "ext/step_loop.pyx":342
  *         self.n_sinks = len(sinks)
  *         self.sinks = <EventSink**>malloc(max(1, self.n_sinks) * sizeof(EventSink*))
  *         if self.sinks == NULL:             # <<<<<<<<<<<<<<
@@ -28695,7 +27724,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   }
 
-  /* "ext/step_loop.pyx":398
+  /* "ext/step_loop.pyx":344
  *         if self.sinks == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -28709,7 +27738,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_3; __pyx_t_6+=1) {
     __pyx_v_k = __pyx_t_6;
 
-    /* "ext/step_loop.pyx":399
+    /* "ext/step_loop.pyx":345
  *             raise MemoryError()
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())             # <<<<<<<<<<<<<<
@@ -28718,18 +27747,18 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
     if (unlikely(__pyx_v_sinks == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 399, __pyx_L1_error)
+      __PYX_ERR(0, 345, __pyx_L1_error)
     }
     __pyx_t_7 = __Pyx_PyList_GET_ITEM(__pyx_v_sinks, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_7);
-    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 399, __pyx_L1_error)
+    __pyx_t_10 = PyCapsule_GetPointer(__pyx_t_7, __pyx_f_7step_op_EVENT_SINK_CAPSULE()); if (unlikely(__pyx_t_10 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 345, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     (__pyx_v_self->sinks[__pyx_v_k]) = ((__pyx_t_7step_op_EventSink *)__pyx_t_10);
 
   }
 
 
-  /* "ext/step_loop.pyx":400
+  /* "ext/step_loop.pyx":346
  *         for k in range(self.n_sinks):
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()             # <<<<<<<<<<<<<<
@@ -28742,7 +27771,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_12, NULL};
     __pyx_t_7 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_12); __pyx_t_12 = 0;
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 400, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 346, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_7);
   }
   __pyx_t_14 = NULL;
@@ -28751,7 +27780,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
     PyObject *__pyx_callargs[2] = {__pyx_t_14, NULL};
     __pyx_t_12 = __Pyx_PyObject_FastCall((PyObject*)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_callargs+__pyx_t_13, (1-__pyx_t_13) | (__pyx_t_13*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
     __Pyx_XDECREF(__pyx_t_14); __pyx_t_14 = 0;
-    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 400, __pyx_L1_error)
+    if (unlikely(!__pyx_t_12)) __PYX_ERR(0, 346, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_12);
   }
   __Pyx_GIVEREF((PyObject *)__pyx_t_7);
@@ -28763,7 +27792,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->exchanged, ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_12));
   __pyx_t_12 = 0;
 
-  /* "ext/step_loop.pyx":401
+  /* "ext/step_loop.pyx":347
  *             self.sinks[k] = <EventSink*>PyCapsule_GetPointer(sinks[k], EVENT_SINK_CAPSULE())
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush             # <<<<<<<<<<<<<<
@@ -28789,33 +27818,33 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   __Pyx_DECREF_SET(__pyx_v_self->flush, __pyx_t_14);
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":402
+  /* "ext/step_loop.pyx":348
  *         self.collected, self.exchanged = SpikeList(), SpikeList()
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)             # <<<<<<<<<<<<<<
  *         self.paused = False
  *         self.op.run = _spike_window
 */
-  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 402, __pyx_L1_error)
+  __pyx_t_14 = PyTuple_New(4); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 348, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_INCREF(__pyx_v_slots);
   __Pyx_GIVEREF(__pyx_v_slots);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 0, __pyx_v_slots) != (0)) __PYX_ERR(0, 348, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_exchanger);
   __Pyx_GIVEREF(__pyx_v_exchanger);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 1, __pyx_v_exchanger) != (0)) __PYX_ERR(0, 348, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_deliverer);
   __Pyx_GIVEREF(__pyx_v_deliverer);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 2, __pyx_v_deliverer) != (0)) __PYX_ERR(0, 348, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_sinks);
   __Pyx_GIVEREF(__pyx_v_sinks);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 402, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_14, 3, __pyx_v_sinks) != (0)) __PYX_ERR(0, 348, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":403
+  /* "ext/step_loop.pyx":349
  *         self.exchange, self.record, self.flush = exchange, record, flush
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False             # <<<<<<<<<<<<<<
@@ -28824,7 +27853,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->paused = 0;
 
-  /* "ext/step_loop.pyx":404
+  /* "ext/step_loop.pyx":350
  *         self.keep_alive = (slots, exchanger, deliverer, sinks)
  *         self.paused = False
  *         self.op.run = _spike_window             # <<<<<<<<<<<<<<
@@ -28833,7 +27862,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__spike_window;
 
-  /* "ext/step_loop.pyx":405
+  /* "ext/step_loop.pyx":351
  *         self.paused = False
  *         self.op.run = _spike_window
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -28842,7 +27871,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":378
+  /* "ext/step_loop.pyx":324
  *     cdef public bint paused
  * 
  *     def __init__(self, list slots, list offsets, list strides, exchanger, deliverer,             # <<<<<<<<<<<<<<
@@ -28866,7 +27895,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":407
+/* "ext/step_loop.pyx":353
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -28889,7 +27918,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_13SpikeWindowOp_3__dealloc__(PyOb
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":408
+  /* "ext/step_loop.pyx":354
  * 
  *     def __dealloc__(self):
  *         free(self.slots)             # <<<<<<<<<<<<<<
@@ -28898,7 +27927,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->slots);
 
-  /* "ext/step_loop.pyx":409
+  /* "ext/step_loop.pyx":355
  *     def __dealloc__(self):
  *         free(self.slots)
  *         free(self.offsets)             # <<<<<<<<<<<<<<
@@ -28907,7 +27936,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->offsets);
 
-  /* "ext/step_loop.pyx":410
+  /* "ext/step_loop.pyx":356
  *         free(self.slots)
  *         free(self.offsets)
  *         free(self.strides)             # <<<<<<<<<<<<<<
@@ -28916,7 +27945,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->strides);
 
-  /* "ext/step_loop.pyx":411
+  /* "ext/step_loop.pyx":357
  *         free(self.offsets)
  *         free(self.strides)
  *         free(self.sinks)             # <<<<<<<<<<<<<<
@@ -28925,7 +27954,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 */
   free(__pyx_v_self->sinks);
 
-  /* "ext/step_loop.pyx":407
+  /* "ext/step_loop.pyx":353
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -28937,7 +27966,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_2__dealloc__(stru
 
 }
 
-/* "ext/step_loop.pyx":413
+/* "ext/step_loop.pyx":359
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -28991,74 +28020,74 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_window_steps,&__pyx_mstate_global->__pyx_n_u_next_flush,&__pyx_mstate_global->__pyx_n_u_flush_steps,&__pyx_mstate_global->__pyx_n_u_batch_steps,&__pyx_mstate_global->__pyx_n_u_unrecorded_first,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 413, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 359, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  7:
         values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 413, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "begin", 0) < (0)) __PYX_ERR(0, 359, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 7; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 413, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, i); __PYX_ERR(0, 359, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 7)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 359, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 359, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 359, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 359, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 359, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 359, __pyx_L3_error)
       values[6] = __Pyx_ArgRef_FASTCALL(__pyx_args, 6);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 413, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[6])) __PYX_ERR(0, 359, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 413, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 413, __pyx_L3_error)
-    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 413, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
+    __pyx_v_window_steps = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_window_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 359, __pyx_L3_error)
     __pyx_v_next_flush = values[3];
     __pyx_v_flush_steps = values[4];
-    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 414, __pyx_L3_error)
-    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 414, __pyx_L3_error)
+    __pyx_v_batch_steps = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_batch_steps == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
+    __pyx_v_unrecorded_first = __Pyx_PyLong_As_int64_t(values[6]); if (unlikely((__pyx_v_unrecorded_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 360, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 413, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("begin", 1, 7, 7, __pyx_nargs); __PYX_ERR(0, 359, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -29096,7 +28125,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("begin", 0);
 
-  /* "ext/step_loop.pyx":416
+  /* "ext/step_loop.pyx":362
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps             # <<<<<<<<<<<<<<
@@ -29113,7 +28142,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->stop = __pyx_t_2;
   __pyx_v_self->window_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":417
+  /* "ext/step_loop.pyx":363
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush             # <<<<<<<<<<<<<<
@@ -29125,13 +28154,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = -1L;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 417, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_next_flush); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 363, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->next_flush = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":418
+  /* "ext/step_loop.pyx":364
  *         self.window_start, self.stop, self.window_steps = first, stop, window_steps
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps             # <<<<<<<<<<<<<<
@@ -29143,13 +28172,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 
     __pyx_t_3 = 0;
   } else {
-    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 418, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_flush_steps); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 364, __pyx_L1_error)
     __pyx_t_3 = __pyx_t_2;
   }
 
   __pyx_v_self->flush_steps = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":419
+  /* "ext/step_loop.pyx":365
  *         self.next_flush = -1 if next_flush is None else next_flush
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first             # <<<<<<<<<<<<<<
@@ -29163,7 +28192,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   __pyx_v_self->batch_steps = __pyx_t_3;
   __pyx_v_self->unrecorded_first = __pyx_t_2;
 
-  /* "ext/step_loop.pyx":420
+  /* "ext/step_loop.pyx":366
  *         self.flush_steps = 0 if flush_steps is None else flush_steps
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop             # <<<<<<<<<<<<<<
@@ -29172,7 +28201,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->pause_at = __pyx_v_stop;
 
-  /* "ext/step_loop.pyx":421
+  /* "ext/step_loop.pyx":367
  *         self.batch_steps, self.unrecorded_first = batch_steps, unrecorded_first
  *         self.pause_at = stop
  *         self.collected.n = 0             # <<<<<<<<<<<<<<
@@ -29181,7 +28210,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
 */
   __pyx_v_self->collected->n = 0;
 
-  /* "ext/step_loop.pyx":413
+  /* "ext/step_loop.pyx":359
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
@@ -29201,7 +28230,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4begin(struc
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":423
+/* "ext/step_loop.pyx":369
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -29265,14 +28294,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take_exchanged", 0);
 
-  /* "ext/step_loop.pyx":426
+  /* "ext/step_loop.pyx":372
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()             # <<<<<<<<<<<<<<
  *         self.exchanged.n = 0
  *         return ids, steps
 */
-  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 426, __pyx_L1_error)
+  __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->arrays(__pyx_v_self->exchanged); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 372, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   if (likely(__pyx_t_1 != Py_None)) {
     PyObject* sequence = __pyx_t_1;
@@ -29280,7 +28309,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     if (unlikely(size != 2)) {
       if (size > 2) __Pyx_RaiseTooManyValuesError(2);
       else if (size >= 0) __Pyx_RaiseNeedMoreValuesError(size);
-      __PYX_ERR(0, 426, __pyx_L1_error)
+      __PYX_ERR(0, 372, __pyx_L1_error)
     }
     #if CYTHON_ASSUME_SAFE_MACROS && !CYTHON_AVOID_BORROWED_REFS
     __pyx_t_2 = PyTuple_GET_ITEM(sequence, 0);
@@ -29288,21 +28317,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
     __pyx_t_3 = PyTuple_GET_ITEM(sequence, 1);
     __Pyx_INCREF(__pyx_t_3);
     #else
-    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 426, __pyx_L1_error)
+    __pyx_t_2 = __Pyx_PySequence_ITEM(sequence, 0); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 372, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
-    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 426, __pyx_L1_error)
+    __pyx_t_3 = __Pyx_PySequence_ITEM(sequence, 1); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 372, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_3);
     #endif
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
   } else {
-    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 426, __pyx_L1_error)
+    __Pyx_RaiseNoneNotIterableError(); __PYX_ERR(0, 372, __pyx_L1_error)
   }
   __pyx_v_ids = __pyx_t_2;
   __pyx_t_2 = 0;
   __pyx_v_steps = __pyx_t_3;
   __pyx_t_3 = 0;
 
-  /* "ext/step_loop.pyx":427
+  /* "ext/step_loop.pyx":373
  *         arrays (then forgotten)."""
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0             # <<<<<<<<<<<<<<
@@ -29311,21 +28340,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
 */
   __pyx_v_self->exchanged->n = 0;
 
-  /* "ext/step_loop.pyx":428
+  /* "ext/step_loop.pyx":374
  *         ids, steps = self.exchanged.arrays()
  *         self.exchanged.n = 0
  *         return ids, steps             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 428, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_New(2); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 374, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_INCREF(__pyx_v_ids);
   __Pyx_GIVEREF(__pyx_v_ids);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 0, __pyx_v_ids) != (0)) __PYX_ERR(0, 374, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 428, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_1, 1, __pyx_v_steps) != (0)) __PYX_ERR(0, 374, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -29337,7 +28366,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":423
+  /* "ext/step_loop.pyx":369
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
@@ -29360,7 +28389,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6take_exchan
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":374
+/* "ext/step_loop.pyx":320
  *     cdef object exchange, record, flush
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps             # <<<<<<<<<<<<<<
@@ -29399,7 +28428,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_ste
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29472,7 +28501,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_steps_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L4_error)
         __pyx_v_self->window_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29533,7 +28562,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop___get_
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->stop); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29606,7 +28635,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_4stop_2__set__(str
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L4_error)
         __pyx_v_self->stop = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29667,7 +28696,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_sta
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->window_start); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29740,7 +28769,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_12window_start_2__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L4_error)
         __pyx_v_self->window_start = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29801,7 +28830,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->next_flush); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -29874,7 +28903,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10next_flush_2__se
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L4_error)
         __pyx_v_self->next_flush = __pyx_t_2;
       }
       /*finally:*/ {
@@ -29935,7 +28964,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->flush_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 320, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30008,7 +29037,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 374, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 320, __pyx_L4_error)
         __pyx_v_self->flush_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30038,7 +29067,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11flush_steps_2__s
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":375
+/* "ext/step_loop.pyx":321
  *     cdef tuple keep_alive
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at             # <<<<<<<<<<<<<<
@@ -30077,7 +29106,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_step
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->batch_steps); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30150,7 +29179,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_11batch_steps_2__s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L4_error)
         __pyx_v_self->batch_steps = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30211,7 +29240,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->unrecorded_first); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30284,7 +29313,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_16unrecorded_first
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L4_error)
         __pyx_v_self->unrecorded_first = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30345,7 +29374,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at___
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 375, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_From_int64_t(__pyx_v_self->pause_at); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 321, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30418,7 +29447,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyLong_As_int64_t(__pyx_v_value); if (unlikely((__pyx_t_2 == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 321, __pyx_L4_error)
         __pyx_v_self->pause_at = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30448,7 +29477,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_8pause_at_2__set__
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":376
+/* "ext/step_loop.pyx":322
  *     cdef public int64_t window_steps, stop, window_start, next_flush, flush_steps
  *     cdef public int64_t batch_steps, unrecorded_first, pause_at
  *     cdef public bint paused             # <<<<<<<<<<<<<<
@@ -30487,7 +29516,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused___ge
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 376, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyBool_FromLong(__pyx_v_self->paused); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 322, __pyx_L4_error)
         __Pyx_GOTREF(__pyx_t_2);
         {
           PyObject *__pyx_temp;
@@ -30560,7 +29589,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_6paused_2__set__(s
       __Pyx_INCREF(__pyx_t_1);
       __Pyx_PyCriticalSection_Begin(&__pyx_cs, (PyObject*)__pyx_t_1);
       /*try:*/ {
-        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L4_error)
+        __pyx_t_2 = __Pyx_PyObject_IsTrue(__pyx_v_value); if (unlikely((__pyx_t_2 == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 322, __pyx_L4_error)
         __pyx_v_self->paused = __pyx_t_2;
       }
       /*finally:*/ {
@@ -30794,7 +29823,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_13SpikeWindowOp_10__setstate
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":431
+/* "ext/step_loop.pyx":377
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -30847,7 +29876,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_spike_window", 0);
 
-  /* "ext/step_loop.pyx":432
+  /* "ext/step_loop.pyx":378
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state             # <<<<<<<<<<<<<<
@@ -30859,7 +29888,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":434
+  /* "ext/step_loop.pyx":380
  *     cdef SpikeWindowOp self = <SpikeWindowOp>state
  *     cdef Py_ssize_t k, s, count
  *     cdef SpikeList collected = self.collected             # <<<<<<<<<<<<<<
@@ -30871,7 +29900,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_v_collected = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":441
+  /* "ext/step_loop.pyx":387
  *     cdef Spike* gathered
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):             # <<<<<<<<<<<<<<
@@ -30885,7 +29914,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":442
+    /* "ext/step_loop.pyx":388
  *     cdef Py_ssize_t n_gathered
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count             # <<<<<<<<<<<<<<
@@ -30896,7 +29925,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 
     __pyx_v_count = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":443
+    /* "ext/step_loop.pyx":389
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -30908,17 +29937,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":444
+      /* "ext/step_loop.pyx":390
  *         count = self.slots[k].count
  *         if count:
  *             collected.reserve(count)             # <<<<<<<<<<<<<<
  *             item = collected.items + collected.n
  *             for s in range(count):
 */
-      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 444, __pyx_L1_error)
+      __pyx_t_7 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->reserve(__pyx_v_collected, __pyx_v_count); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 390, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":445
+      /* "ext/step_loop.pyx":391
  *         if count:
  *             collected.reserve(count)
  *             item = collected.items + collected.n             # <<<<<<<<<<<<<<
@@ -30927,7 +29956,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_item = (__pyx_v_collected->items + __pyx_v_collected->n);
 
-      /* "ext/step_loop.pyx":446
+      /* "ext/step_loop.pyx":392
  *             collected.reserve(count)
  *             item = collected.items + collected.n
  *             for s in range(count):             # <<<<<<<<<<<<<<
@@ -30941,7 +29970,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       for (__pyx_t_9 = 0; __pyx_t_9 < __pyx_t_8; __pyx_t_9+=1) {
         __pyx_v_s = __pyx_t_9;
 
-        /* "ext/step_loop.pyx":447
+        /* "ext/step_loop.pyx":393
  *             item = collected.items + collected.n
  *             for s in range(count):
  *                 item[s].step = step             # <<<<<<<<<<<<<<
@@ -30950,7 +29979,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
         (__pyx_v_item[__pyx_v_s]).step = __pyx_v_step;
 
-        /* "ext/step_loop.pyx":448
+        /* "ext/step_loop.pyx":394
  *             for s in range(count):
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]             # <<<<<<<<<<<<<<
@@ -30961,7 +29990,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       }
 
 
-      /* "ext/step_loop.pyx":449
+      /* "ext/step_loop.pyx":395
  *                 item[s].step = step
  *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
  *             collected.n += count             # <<<<<<<<<<<<<<
@@ -30970,7 +29999,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_collected->n = (__pyx_v_collected->n + __pyx_v_count);
 
-      /* "ext/step_loop.pyx":443
+      /* "ext/step_loop.pyx":389
  *     for k in range(self.n_slots):
  *         count = self.slots[k].count
  *         if count:             # <<<<<<<<<<<<<<
@@ -30981,7 +30010,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":450
+  /* "ext/step_loop.pyx":396
  *                 item[s].id = self.slots[k].ids[s] * self.strides[k] + self.offsets[k]
  *             collected.n += count
  *     last = step == self.stop - 1             # <<<<<<<<<<<<<<
@@ -30990,7 +30019,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_last = (__pyx_v_step == (__pyx_v_self->stop - 1));
 
-  /* "ext/step_loop.pyx":452
+  /* "ext/step_loop.pyx":398
  *     last = step == self.stop - 1
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush             # <<<<<<<<<<<<<<
@@ -31015,7 +30044,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   __pyx_L8_bool_binop_done:;
   __pyx_v_flushing = __pyx_t_6;
 
-  /* "ext/step_loop.pyx":453
+  /* "ext/step_loop.pyx":399
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -31051,7 +30080,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":454
+    /* "ext/step_loop.pyx":400
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0             # <<<<<<<<<<<<<<
@@ -31064,7 +30093,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":453
+    /* "ext/step_loop.pyx":399
  *     # A flush ends a window early, as in SpikeWindow.run.
  *     flushing = self.next_flush >= 0 and step + 1 >= self.next_flush
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:             # <<<<<<<<<<<<<<
@@ -31073,7 +30102,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":455
+  /* "ext/step_loop.pyx":401
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -31085,17 +30114,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":456
+    /* "ext/step_loop.pyx":402
  *         return 0
  *     if self.exchanger != NULL:
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,             # <<<<<<<<<<<<<<
  *                                 &n_gathered)
  *         if n_gathered:
 */
-    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 456, __pyx_L1_error)
+    __pyx_t_7 = __pyx_v_self->exchanger->exchange(__pyx_v_self->exchanger->state, __pyx_v_collected->items, __pyx_v_collected->n, (&__pyx_v_gathered), (&__pyx_v_n_gathered)); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 402, __pyx_L1_error)
 
 
-    /* "ext/step_loop.pyx":458
+    /* "ext/step_loop.pyx":404
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -31107,14 +30136,14 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     if (__pyx_t_6) {
 
 
-      /* "ext/step_loop.pyx":460
+      /* "ext/step_loop.pyx":406
  *         if n_gathered:
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
 */
-      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 460, __pyx_L1_error)
+      __pyx_t_11 = __pyx_f_7distsim_4_ext_9step_loop__split(__pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 406, __pyx_L1_error)
       __pyx_t_12 = __pyx_t_11.f0;
 
       __pyx_t_13 = __pyx_t_11.f1;
@@ -31123,7 +30152,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __pyx_v_steps = __pyx_t_13;
 
 
-      /* "ext/step_loop.pyx":461
+      /* "ext/step_loop.pyx":407
  *             # the pairs as two arrays, as the plan and the queues read them
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
@@ -31132,7 +30161,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       __pyx_v_self->deliverer->deliver(__pyx_v_self->deliverer->plan, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered);
 
-      /* "ext/step_loop.pyx":462
+      /* "ext/step_loop.pyx":408
  *             ids, steps = _split(gathered, n_gathered)
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:             # <<<<<<<<<<<<<<
@@ -31141,7 +30170,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
       /*try:*/ {
 
-        /* "ext/step_loop.pyx":463
+        /* "ext/step_loop.pyx":409
  *             self.deliverer.deliver(self.deliverer.plan, ids, steps, n_gathered)
  *             try:
  *                 for k in range(self.n_sinks):             # <<<<<<<<<<<<<<
@@ -31155,20 +30184,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
           __pyx_v_k = __pyx_t_4;
 
-          /* "ext/step_loop.pyx":464
+          /* "ext/step_loop.pyx":410
  *             try:
  *                 for k in range(self.n_sinks):
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)             # <<<<<<<<<<<<<<
  *             finally:
  *                 free(<void*>ids)
 */
-          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 464, __pyx_L17_error)
+          __pyx_t_7 = (__pyx_v_self->sinks[__pyx_v_k])->queue((__pyx_v_self->sinks[__pyx_v_k])->state, __pyx_v_ids, __pyx_v_steps, __pyx_v_n_gathered); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 410, __pyx_L17_error)
 
         }
 
       }
 
-      /* "ext/step_loop.pyx":466
+      /* "ext/step_loop.pyx":412
  *                     self.sinks[k].queue(self.sinks[k].state, ids, steps, n_gathered)
  *             finally:
  *                 free(<void*>ids)             # <<<<<<<<<<<<<<
@@ -31213,17 +30242,17 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
         __pyx_L18:;
       }
 
-      /* "ext/step_loop.pyx":467
+      /* "ext/step_loop.pyx":413
  *             finally:
  *                 free(<void*>ids)
  *             self.exchanged.extend(gathered, n_gathered)             # <<<<<<<<<<<<<<
  *     else:
  *         self.exchange(*collected.arrays())
 */
-      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 467, __pyx_L1_error)
+      __pyx_t_14 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_self->exchanged->__pyx_vtab)->extend(__pyx_v_self->exchanged, __pyx_v_gathered, __pyx_v_n_gathered); if (unlikely(__pyx_t_14 == ((int)-1))) __PYX_ERR(0, 413, __pyx_L1_error)
 
 
-      /* "ext/step_loop.pyx":458
+      /* "ext/step_loop.pyx":404
  *         self.exchanger.exchange(self.exchanger.state, collected.items, collected.n, &gathered,
  *                                 &n_gathered)
  *         if n_gathered:             # <<<<<<<<<<<<<<
@@ -31232,7 +30261,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":455
+    /* "ext/step_loop.pyx":401
  *     if step - self.window_start + 1 < self.window_steps and not last and not flushing:
  *         return 0
  *     if self.exchanger != NULL:             # <<<<<<<<<<<<<<
@@ -31242,7 +30271,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     goto __pyx_L14;
   }
 
-  /* "ext/step_loop.pyx":469
+  /* "ext/step_loop.pyx":415
  *             self.exchanged.extend(gathered, n_gathered)
  *     else:
  *         self.exchange(*collected.arrays())             # <<<<<<<<<<<<<<
@@ -31250,20 +30279,20 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
  *     self.window_start = step + 1
 */
   /*else*/ {
-    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 469, __pyx_L1_error)
+    __pyx_t_1 = ((struct __pyx_vtabstruct_7distsim_4_ext_9step_loop_SpikeList *)__pyx_v_collected->__pyx_vtab)->arrays(__pyx_v_collected); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     if (unlikely(__pyx_t_1 == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 469, __pyx_L1_error)
+      __PYX_ERR(0, 415, __pyx_L1_error)
     }
-    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 469, __pyx_L1_error)
+    __pyx_t_22 = __Pyx_PyObject_Call(__pyx_v_self->exchange, __pyx_t_1, NULL); if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 415, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_22);
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
   }
   __pyx_L14:;
 
-  /* "ext/step_loop.pyx":470
+  /* "ext/step_loop.pyx":416
  *     else:
  *         self.exchange(*collected.arrays())
  *     collected.n = 0             # <<<<<<<<<<<<<<
@@ -31272,7 +30301,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_collected->n = 0;
 
-  /* "ext/step_loop.pyx":471
+  /* "ext/step_loop.pyx":417
  *         self.exchange(*collected.arrays())
  *     collected.n = 0
  *     self.window_start = step + 1             # <<<<<<<<<<<<<<
@@ -31281,7 +30310,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   __pyx_v_self->window_start = (__pyx_v_step + 1);
 
-  /* "ext/step_loop.pyx":472
+  /* "ext/step_loop.pyx":418
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -31310,7 +30339,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":473
+    /* "ext/step_loop.pyx":419
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)             # <<<<<<<<<<<<<<
@@ -31320,7 +30349,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_1 = NULL;
     __Pyx_INCREF(__pyx_v_self->record);
     __pyx_t_23 = __pyx_v_self->record; 
-    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 473, __pyx_L1_error)
+    __pyx_t_24 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_24)) __PYX_ERR(0, 419, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_24);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31340,12 +30369,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
       __Pyx_DECREF(__pyx_t_23); __pyx_t_23 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 473, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 419, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":474
+    /* "ext/step_loop.pyx":420
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1             # <<<<<<<<<<<<<<
@@ -31354,7 +30383,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->unrecorded_first = (__pyx_v_step + 1);
 
-    /* "ext/step_loop.pyx":472
+    /* "ext/step_loop.pyx":418
  *     collected.n = 0
  *     self.window_start = step + 1
  *     if flushing or step + 1 - self.unrecorded_first >= self.batch_steps or last:             # <<<<<<<<<<<<<<
@@ -31363,7 +30392,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":475
+  /* "ext/step_loop.pyx":421
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -31372,7 +30401,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   if (__pyx_v_flushing) {
 
-    /* "ext/step_loop.pyx":476
+    /* "ext/step_loop.pyx":422
  *         self.unrecorded_first = step + 1
  *     if flushing:
  *         self.flush(step + 1)             # <<<<<<<<<<<<<<
@@ -31382,7 +30411,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
     __pyx_t_23 = NULL;
     __Pyx_INCREF(__pyx_v_self->flush);
     __pyx_t_24 = __pyx_v_self->flush; 
-    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 476, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 422, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
     __pyx_t_25 = 1;
     #if CYTHON_UNPACK_METHODS
@@ -31402,12 +30431,12 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
       __Pyx_XDECREF(__pyx_t_23); __pyx_t_23 = 0;
       __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
       __Pyx_DECREF(__pyx_t_24); __pyx_t_24 = 0;
-      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 476, __pyx_L1_error)
+      if (unlikely(!__pyx_t_22)) __PYX_ERR(0, 422, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_22);
     }
     __Pyx_DECREF(__pyx_t_22); __pyx_t_22 = 0;
 
-    /* "ext/step_loop.pyx":477
+    /* "ext/step_loop.pyx":423
  *     if flushing:
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps             # <<<<<<<<<<<<<<
@@ -31416,7 +30445,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->next_flush = (__pyx_v_self->next_flush + __pyx_v_self->flush_steps);
 
-    /* "ext/step_loop.pyx":475
+    /* "ext/step_loop.pyx":421
  *         self.record(step + 1)
  *         self.unrecorded_first = step + 1
  *     if flushing:             # <<<<<<<<<<<<<<
@@ -31425,7 +30454,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":478
+  /* "ext/step_loop.pyx":424
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -31437,7 +30466,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   if (__pyx_t_6) {
 
 
-    /* "ext/step_loop.pyx":479
+    /* "ext/step_loop.pyx":425
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:
  *         self.paused = True             # <<<<<<<<<<<<<<
@@ -31446,7 +30475,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
     __pyx_v_self->paused = 1;
 
-    /* "ext/step_loop.pyx":478
+    /* "ext/step_loop.pyx":424
  *         self.flush(step + 1)
  *         self.next_flush += self.flush_steps
  *     if step + 1 >= self.pause_at:             # <<<<<<<<<<<<<<
@@ -31455,7 +30484,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":480
+  /* "ext/step_loop.pyx":426
  *     if step + 1 >= self.pause_at:
  *         self.paused = True
  *     return 0             # <<<<<<<<<<<<<<
@@ -31468,7 +30497,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":431
+  /* "ext/step_loop.pyx":377
  * 
  * 
  * cdef int _spike_window(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -31502,7 +30531,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__spike_window(void *__pyx_v_state, 
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":483
+/* "ext/step_loop.pyx":429
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -31524,7 +30553,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   const char *__pyx_filename = NULL;
   int __pyx_clineno = 0;
 
-  /* "ext/step_loop.pyx":485
+  /* "ext/step_loop.pyx":431
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:
  *     """ids then steps of the spikes, in one new block (free the ids pointer)."""
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -31533,7 +30562,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   __pyx_v_block = ((int64_t *)malloc(((2 * __pyx_v_n) * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":487
+  /* "ext/step_loop.pyx":433
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -31545,16 +30574,16 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/step_loop.pyx":488
+    /* "ext/step_loop.pyx":434
  *     cdef Py_ssize_t k
  *     if block == NULL:
  *         raise MemoryError()             # <<<<<<<<<<<<<<
  *     for k in range(n):
  *         block[k] = spikes[k].id
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 488, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 434, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":487
+    /* "ext/step_loop.pyx":433
  *     cdef int64_t* block = <int64_t*>malloc(2 * n * sizeof(int64_t))
  *     cdef Py_ssize_t k
  *     if block == NULL:             # <<<<<<<<<<<<<<
@@ -31563,7 +30592,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
 */
   }
 
-  /* "ext/step_loop.pyx":489
+  /* "ext/step_loop.pyx":435
  *     if block == NULL:
  *         raise MemoryError()
  *     for k in range(n):             # <<<<<<<<<<<<<<
@@ -31577,7 +30606,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_k = __pyx_t_4;
 
-    /* "ext/step_loop.pyx":490
+    /* "ext/step_loop.pyx":436
  *         raise MemoryError()
  *     for k in range(n):
  *         block[k] = spikes[k].id             # <<<<<<<<<<<<<<
@@ -31589,7 +30618,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
     (__pyx_v_block[__pyx_v_k]) = __pyx_t_5;
 
 
-    /* "ext/step_loop.pyx":491
+    /* "ext/step_loop.pyx":437
  *     for k in range(n):
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step             # <<<<<<<<<<<<<<
@@ -31603,7 +30632,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
 
 
-  /* "ext/step_loop.pyx":492
+  /* "ext/step_loop.pyx":438
  *         block[k] = spikes[k].id
  *         block[n + k] = spikes[k].step
  *     return block, block + n             # <<<<<<<<<<<<<<
@@ -31617,7 +30646,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":483
+  /* "ext/step_loop.pyx":429
  * 
  * 
  * cdef (const int64_t*, const int64_t*) _split(const Spike* spikes, Py_ssize_t n) except *:             # <<<<<<<<<<<<<<
@@ -31636,7 +30665,7 @@ static __pyx_ctuple_int64_t__space_const__ptr__and_int64_t__space_const__ptr __p
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":511
+/* "ext/step_loop.pyx":457
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -31683,39 +30712,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_operations,&__pyx_mstate_global->__pyx_n_u_window,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 511, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 457, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 511, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 457, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 511, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 457, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 511, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 457, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 511, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 457, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 511, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 457, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 511, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 457, __pyx_L3_error)
     }
     __pyx_v_operations = ((PyObject*)values[0]);
     __pyx_v_window = ((struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp *)values[1]);
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 511, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 457, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -31726,8 +30755,8 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 511, __pyx_L1_error)
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 511, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_operations), (&PyList_Type), 1, "operations", 1))) __PYX_ERR(0, 457, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_window), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, 1, "window", 0))) __PYX_ERR(0, 457, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *)__pyx_v_self), __pyx_v_operations, __pyx_v_window);
 
   /* function exit code */
@@ -31769,7 +30798,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":513
+  /* "ext/step_loop.pyx":459
  *     def __init__(self, list operations, SpikeWindowOp window):
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)             # <<<<<<<<<<<<<<
@@ -31778,12 +30807,12 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   if (unlikely(__pyx_v_operations == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 513, __pyx_L1_error)
+    __PYX_ERR(0, 459, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 513, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_operations); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 459, __pyx_L1_error)
   __pyx_v_self->n_ops = __pyx_t_1;
 
-  /* "ext/step_loop.pyx":514
+  /* "ext/step_loop.pyx":460
  *         cdef Py_ssize_t k
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))             # <<<<<<<<<<<<<<
@@ -31807,7 +30836,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_self->ops = ((__pyx_t_7step_op_StepOp **)malloc((__pyx_t_3 * (sizeof(__pyx_t_7step_op_StepOp *)))));
 
 
-  /* "ext/step_loop.pyx":515
+  /* "ext/step_loop.pyx":461
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -31819,16 +30848,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   if (unlikely(__pyx_t_4)) {
 
 
-    /* "ext/step_loop.pyx":516
+    /* "ext/step_loop.pyx":462
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 516, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 462, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":515
+    /* "ext/step_loop.pyx":461
  *         self.n_ops = len(operations)
  *         self.ops = <StepOp**>malloc(max(1, self.n_ops) * sizeof(StepOp*))
  *         if self.ops == NULL:             # <<<<<<<<<<<<<<
@@ -31837,7 +30866,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
   }
 
-  /* "ext/step_loop.pyx":517
+  /* "ext/step_loop.pyx":463
  *         if self.ops == NULL:
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]             # <<<<<<<<<<<<<<
@@ -31845,11 +30874,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
 */
   { /* enter inner scope */
-    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 517, __pyx_L6_error)
+    __pyx_t_5 = PyList_New(0); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 463, __pyx_L6_error)
     __Pyx_GOTREF(__pyx_t_5);
     if (unlikely(__pyx_v_operations == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-      __PYX_ERR(0, 517, __pyx_L6_error)
+      __PYX_ERR(0, 463, __pyx_L6_error)
     }
     __pyx_t_6 = __pyx_v_operations; __Pyx_INCREF(__pyx_t_6);
     __pyx_t_3 = 0;
@@ -31857,13 +30886,13 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
       {
         Py_ssize_t __pyx_temp = __Pyx_PyList_GET_SIZE(__pyx_t_6);
         #if !CYTHON_ASSUME_SAFE_SIZE
-        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 517, __pyx_L6_error)
+        if (unlikely((__pyx_temp < 0))) __PYX_ERR(0, 463, __pyx_L6_error)
         #endif
         if (__pyx_t_3 >= __pyx_temp) break;
       }
       __pyx_t_7 = __Pyx_PyList_GET_ITEM_REF(__pyx_t_6, __pyx_t_3, __Pyx_ReferenceSharing_OwnStrongReference);
       ++__pyx_t_3;
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 517, __pyx_L6_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 463, __pyx_L6_error)
       __Pyx_GOTREF(__pyx_t_7);
       __Pyx_XDECREF_SET(__pyx_7genexpr__pyx_v_operation, __pyx_t_7);
       __pyx_t_7 = 0;
@@ -31874,11 +30903,11 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
         PyObject *__pyx_callargs[2] = {__pyx_t_8, NULL};
         __pyx_t_7 = __Pyx_PyObject_FastCallMethod((PyObject*)__pyx_mstate_global->__pyx_n_u_step_op, __pyx_callargs+__pyx_t_9, (1-__pyx_t_9) | (1*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
         __Pyx_XDECREF(__pyx_t_8); __pyx_t_8 = 0;
-        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 517, __pyx_L6_error)
+        if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 463, __pyx_L6_error)
         __Pyx_GOTREF(__pyx_t_7);
       }
       __Pyx_GIVEREF(__pyx_t_7);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 517, __pyx_L6_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_5, __pyx_t_7))) __PYX_ERR(0, 463, __pyx_L6_error)
       __pyx_t_7 = 0;
     }
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
@@ -31892,7 +30921,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __pyx_v_capsules = ((PyObject*)__pyx_t_5);
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":518
+  /* "ext/step_loop.pyx":464
  *             raise MemoryError()
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -31906,7 +30935,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_1; __pyx_t_10+=1) {
     __pyx_v_k = __pyx_t_10;
 
-    /* "ext/step_loop.pyx":519
+    /* "ext/step_loop.pyx":465
  *         capsules = [operation.step_op() for operation in operations]
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())             # <<<<<<<<<<<<<<
@@ -31915,34 +30944,34 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
 */
     __pyx_t_5 = __Pyx_PyList_GET_ITEM(__pyx_v_capsules, __pyx_v_k);
     __Pyx_INCREF(__pyx_t_5);
-    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 519, __pyx_L1_error)
+    __pyx_t_11 = PyCapsule_GetPointer(__pyx_t_5, __pyx_f_7step_op_STEP_OP_CAPSULE()); if (unlikely(__pyx_t_11 == ((void *)NULL) && PyErr_Occurred())) __PYX_ERR(0, 465, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     (__pyx_v_self->ops[__pyx_v_k]) = ((__pyx_t_7step_op_StepOp *)__pyx_t_11);
 
   }
 
 
-  /* "ext/step_loop.pyx":520
+  /* "ext/step_loop.pyx":466
  *         for k in range(self.n_ops):
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]             # <<<<<<<<<<<<<<
  *         self.window = window
  * 
 */
-  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 520, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(2); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 466, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_INCREF(__pyx_v_operations);
   __Pyx_GIVEREF(__pyx_v_operations);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 520, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_v_operations) != (0)) __PYX_ERR(0, 466, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_capsules);
   __Pyx_GIVEREF(__pyx_v_capsules);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 520, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_v_capsules) != (0)) __PYX_ERR(0, 466, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_5);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_5));
   __pyx_t_5 = 0;
 
-  /* "ext/step_loop.pyx":521
+  /* "ext/step_loop.pyx":467
  *             self.ops[k] = <StepOp*>PyCapsule_GetPointer(capsules[k], STEP_OP_CAPSULE())
  *         self.keep_alive = [operations, capsules]
  *         self.window = window             # <<<<<<<<<<<<<<
@@ -31954,7 +30983,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   __Pyx_GOTREF((PyObject *)__pyx_v_self->window);
   __Pyx_DECREF_SET(__pyx_v_self->window, __pyx_v_window);
 
-  /* "ext/step_loop.pyx":511
+  /* "ext/step_loop.pyx":457
  *     cdef SpikeWindowOp window
  * 
  *     def __init__(self, list operations, SpikeWindowOp window):             # <<<<<<<<<<<<<<
@@ -31981,7 +31010,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop___init__(struct __pyx_ob
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":523
+/* "ext/step_loop.pyx":469
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -32004,7 +31033,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_8StepLoop_3__dealloc__(PyObject *
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_StepLoop *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":524
+  /* "ext/step_loop.pyx":470
  * 
  *     def __dealloc__(self):
  *         free(self.ops)             # <<<<<<<<<<<<<<
@@ -32013,7 +31042,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 */
   free(__pyx_v_self->ops);
 
-  /* "ext/step_loop.pyx":523
+  /* "ext/step_loop.pyx":469
  *         self.window = window
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -32025,7 +31054,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_2__dealloc__(struct __p
 
 }
 
-/* "ext/step_loop.pyx":526
+/* "ext/step_loop.pyx":472
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -32085,7 +31114,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("operations", 0);
 
-  /* "ext/step_loop.pyx":528
+  /* "ext/step_loop.pyx":474
  *     def operations(self):
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])             # <<<<<<<<<<<<<<
@@ -32094,9 +31123,9 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
 */
   if (unlikely(__pyx_v_self->keep_alive == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-    __PYX_ERR(0, 528, __pyx_L1_error)
+    __PYX_ERR(0, 474, __pyx_L1_error)
   }
-  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 528, __pyx_L1_error)
+  __pyx_t_1 = PySequence_List(__Pyx_PyList_GET_ITEM(__pyx_v_self->keep_alive, 0)); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 474, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -32109,7 +31138,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":526
+  /* "ext/step_loop.pyx":472
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
@@ -32128,7 +31157,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_4operations(struct
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":530
+/* "ext/step_loop.pyx":476
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -32179,53 +31208,53 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_first,&__pyx_mstate_global->__pyx_n_u_stop,&__pyx_mstate_global->__pyx_n_u_dt,&__pyx_mstate_global->__pyx_n_u_pause_at,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 530, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 476, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 530, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 476, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 530, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 476, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 530, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 476, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 530, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 476, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 530, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "run", 0) < (0)) __PYX_ERR(0, 476, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 530, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, i); __PYX_ERR(0, 476, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 4)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 530, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 476, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 530, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 476, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 530, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 476, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 530, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 476, __pyx_L3_error)
     }
-    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
-    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
-    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
-    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 530, __pyx_L3_error)
+    __pyx_v_first = __Pyx_PyLong_As_int64_t(values[0]); if (unlikely((__pyx_v_first == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 476, __pyx_L3_error)
+    __pyx_v_stop = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_stop == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 476, __pyx_L3_error)
+    __pyx_v_dt = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_dt == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 476, __pyx_L3_error)
+    __pyx_v_pause_at = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_pause_at == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 476, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 530, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("run", 1, 4, 4, __pyx_nargs); __PYX_ERR(0, 476, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32270,7 +31299,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("run", 0);
 
-  /* "ext/step_loop.pyx":537
+  /* "ext/step_loop.pyx":483
  *         cdef double t
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at             # <<<<<<<<<<<<<<
@@ -32279,7 +31308,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->pause_at = __pyx_v_pause_at;
 
-  /* "ext/step_loop.pyx":538
+  /* "ext/step_loop.pyx":484
  *         cdef StepOp* op
  *         self.window.pause_at = pause_at
  *         self.window.paused = False             # <<<<<<<<<<<<<<
@@ -32288,7 +31317,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
   __pyx_v_self->window->paused = 0;
 
-  /* "ext/step_loop.pyx":539
+  /* "ext/step_loop.pyx":485
  *         self.window.pause_at = pause_at
  *         self.window.paused = False
  *         for step in range(first, stop):             # <<<<<<<<<<<<<<
@@ -32302,7 +31331,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   for (__pyx_t_3 = __pyx_v_first; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_step = __pyx_t_3;
 
-    /* "ext/step_loop.pyx":540
+    /* "ext/step_loop.pyx":486
  *         self.window.paused = False
  *         for step in range(first, stop):
  *             t = step * dt             # <<<<<<<<<<<<<<
@@ -32311,7 +31340,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     __pyx_v_t = (__pyx_v_step * __pyx_v_dt);
 
-    /* "ext/step_loop.pyx":541
+    /* "ext/step_loop.pyx":487
  *         for step in range(first, stop):
  *             t = step * dt
  *             for k in range(self.n_ops):             # <<<<<<<<<<<<<<
@@ -32325,7 +31354,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
     for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_5; __pyx_t_6+=1) {
       __pyx_v_k = __pyx_t_6;
 
-      /* "ext/step_loop.pyx":542
+      /* "ext/step_loop.pyx":488
  *             t = step * dt
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]             # <<<<<<<<<<<<<<
@@ -32334,19 +31363,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
       __pyx_v_op = (__pyx_v_self->ops[__pyx_v_k]);
 
-      /* "ext/step_loop.pyx":543
+      /* "ext/step_loop.pyx":489
  *             for k in range(self.n_ops):
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)             # <<<<<<<<<<<<<<
  *             if self.window.paused:
  *                 return step + 1
 */
-      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 543, __pyx_L1_error)
+      __pyx_t_7 = __pyx_v_op->run(__pyx_v_op->state, __pyx_v_step, __pyx_v_t, __pyx_v_dt); if (unlikely(__pyx_t_7 == ((int)-1))) __PYX_ERR(0, 489, __pyx_L1_error)
 
     }
 
 
-    /* "ext/step_loop.pyx":544
+    /* "ext/step_loop.pyx":490
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -32355,14 +31384,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
 */
     if (__pyx_v_self->window->paused) {
 
-      /* "ext/step_loop.pyx":545
+      /* "ext/step_loop.pyx":491
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:
  *                 return step + 1             # <<<<<<<<<<<<<<
  *         return stop
  * 
 */
-      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 545, __pyx_L1_error)
+      __pyx_t_8 = __Pyx_PyLong_From_int64_t((__pyx_v_step + 1)); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 491, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_8);
       {
         PyObject *__pyx_temp;
@@ -32375,7 +31404,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
       __pyx_t_8 = 0;
       goto __pyx_L0;
 
-      /* "ext/step_loop.pyx":544
+      /* "ext/step_loop.pyx":490
  *                 op = self.ops[k]
  *                 op.run(op.state, step, t, dt)
  *             if self.window.paused:             # <<<<<<<<<<<<<<
@@ -32386,14 +31415,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   }
 
 
-  /* "ext/step_loop.pyx":546
+  /* "ext/step_loop.pyx":492
  *             if self.window.paused:
  *                 return step + 1
  *         return stop             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 546, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyLong_From_int64_t(__pyx_v_stop); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 492, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   {
     PyObject *__pyx_temp;
@@ -32406,7 +31435,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_6run(struct __pyx_
   __pyx_t_8 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":530
+  /* "ext/step_loop.pyx":476
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
@@ -32633,7 +31662,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_8StepLoop_10__setstate_cytho
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":561
+/* "ext/step_loop.pyx":507
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -32681,46 +31710,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_arrays,&__pyx_mstate_global->__pyx_n_u_local,&__pyx_mstate_global->__pyx_n_u_every,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 561, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 507, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 561, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 507, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 561, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 507, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 561, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 507, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 561, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 507, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 561, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, i); __PYX_ERR(0, 507, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 561, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 507, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 561, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 507, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 561, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 507, __pyx_L3_error)
     }
     __pyx_v_arrays = ((PyObject*)values[0]);
-    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 561, __pyx_L3_error)
-    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 561, __pyx_L3_error)
+    __pyx_v_local = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_local.memview)) __PYX_ERR(0, 507, __pyx_L3_error)
+    __pyx_v_every = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_every == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 507, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 561, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 507, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -32732,7 +31761,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 561, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_arrays), (&PyList_Type), 1, "arrays", 1))) __PYX_ERR(0, 507, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_v_self), __pyx_v_arrays, __pyx_v_local, __pyx_v_every);
 
   /* function exit code */
@@ -32782,7 +31811,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/step_loop.pyx":564
+  /* "ext/step_loop.pyx":510
  *         cdef Py_ssize_t k, i
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)             # <<<<<<<<<<<<<<
@@ -32791,9 +31820,9 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "object of type \047NoneType\047 has no len()");
-    __PYX_ERR(0, 564, __pyx_L1_error)
+    __PYX_ERR(0, 510, __pyx_L1_error)
   }
-  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 564, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyList_GET_SIZE(__pyx_v_arrays); if (unlikely(__pyx_t_1 == ((Py_ssize_t)-1))) __PYX_ERR(0, 510, __pyx_L1_error)
   __pyx_t_2 = (__pyx_v_local.shape[0]);
 
 
@@ -32817,7 +31846,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->n_local = __pyx_t_2;
   __pyx_v_self->every = __pyx_t_3;
 
-  /* "ext/step_loop.pyx":565
+  /* "ext/step_loop.pyx":511
  *         cdef double[::1] view
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))             # <<<<<<<<<<<<<<
@@ -32841,7 +31870,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->arrays = ((double **)malloc((__pyx_t_1 * (sizeof(double *)))));
 
 
-  /* "ext/step_loop.pyx":566
+  /* "ext/step_loop.pyx":512
  *         self.n_vars, self.n_local, self.every = len(arrays), local.shape[0], max(1, every)
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32865,7 +31894,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->local = ((int64_t *)malloc((__pyx_t_2 * (sizeof(int64_t)))));
 
 
-  /* "ext/step_loop.pyx":567
+  /* "ext/step_loop.pyx":513
  *         self.arrays = <double**>malloc(max(1, self.n_vars) * sizeof(double*))
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64             # <<<<<<<<<<<<<<
@@ -32874,7 +31903,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->capacity = 64;
 
-  /* "ext/step_loop.pyx":568
+  /* "ext/step_loop.pyx":514
  *         self.local = <int64_t*>malloc(max(1, self.n_local) * sizeof(int64_t))
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -32883,7 +31912,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->steps = ((int64_t *)malloc((__pyx_v_self->capacity * (sizeof(int64_t)))));
 
-  /* "ext/step_loop.pyx":569
+  /* "ext/step_loop.pyx":515
  *         self.capacity = 64
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)             # <<<<<<<<<<<<<<
@@ -32905,7 +31934,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":570
+  /* "ext/step_loop.pyx":516
  *         self.steps = <int64_t*>malloc(self.capacity * sizeof(int64_t))
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))             # <<<<<<<<<<<<<<
@@ -32915,7 +31944,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   __pyx_v_self->values = ((double *)malloc((__pyx_t_1 * (sizeof(double)))));
 
 
-  /* "ext/step_loop.pyx":571
+  /* "ext/step_loop.pyx":517
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32953,7 +31982,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     goto __pyx_L4_bool_binop_done;
   }
 
-  /* "ext/step_loop.pyx":572
+  /* "ext/step_loop.pyx":518
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:             # <<<<<<<<<<<<<<
@@ -32967,7 +31996,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 
   __pyx_L4_bool_binop_done:;
 
-  /* "ext/step_loop.pyx":571
+  /* "ext/step_loop.pyx":517
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32977,16 +32006,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   if (unlikely(__pyx_t_6)) {
 
 
-    /* "ext/step_loop.pyx":573
+    /* "ext/step_loop.pyx":519
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \
  *                 self.values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
 */
-    PyErr_NoMemory(); __PYX_ERR(0, 573, __pyx_L1_error)
+    PyErr_NoMemory(); __PYX_ERR(0, 519, __pyx_L1_error)
 
-    /* "ext/step_loop.pyx":571
+    /* "ext/step_loop.pyx":517
  *         self.values = <double*>malloc(max(1, self.capacity * self.n_vars * self.n_local)
  *                                       * sizeof(double))
  *         if self.arrays == NULL or self.local == NULL or self.steps == NULL or \             # <<<<<<<<<<<<<<
@@ -32995,7 +32024,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   }
 
-  /* "ext/step_loop.pyx":574
+  /* "ext/step_loop.pyx":520
  *                 self.values == NULL:
  *             raise MemoryError()
  *         for k in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -33009,7 +32038,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":575
+    /* "ext/step_loop.pyx":521
  *             raise MemoryError()
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]             # <<<<<<<<<<<<<<
@@ -33021,7 +32050,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":576
+  /* "ext/step_loop.pyx":522
  *         for k in range(self.n_local):
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -33035,7 +32064,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   for (__pyx_t_8 = 0; __pyx_t_8 < __pyx_t_2; __pyx_t_8+=1) {
     __pyx_v_k = __pyx_t_8;
 
-    /* "ext/step_loop.pyx":577
+    /* "ext/step_loop.pyx":523
  *             self.local[k] = local[k]
  *         for k in range(self.n_vars):
  *             view = arrays[k]             # <<<<<<<<<<<<<<
@@ -33044,15 +32073,15 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
     if (unlikely(__pyx_v_arrays == Py_None)) {
       PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not subscriptable");
-      __PYX_ERR(0, 577, __pyx_L1_error)
+      __PYX_ERR(0, 523, __pyx_L1_error)
     }
-    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 577, __pyx_L1_error)
+    __pyx_t_10 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__Pyx_PyList_GET_ITEM(__pyx_v_arrays, __pyx_v_k), PyBUF_WRITABLE); if (unlikely(!__pyx_t_10.memview)) __PYX_ERR(0, 523, __pyx_L1_error)
     __PYX_XCLEAR_MEMVIEW(&__pyx_v_view, 1);
     __pyx_v_view = __pyx_t_10;
     __pyx_t_10.memview = NULL;
     __pyx_t_10.data = NULL;
 
-    /* "ext/step_loop.pyx":578
+    /* "ext/step_loop.pyx":524
  *         for k in range(self.n_vars):
  *             view = arrays[k]
  *             for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -33066,7 +32095,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
       __pyx_v_i = __pyx_t_13;
 
-      /* "ext/step_loop.pyx":579
+      /* "ext/step_loop.pyx":525
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -33087,7 +32116,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
       if (unlikely(__pyx_t_7)) {
 
 
-        /* "ext/step_loop.pyx":580
+        /* "ext/step_loop.pyx":526
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")             # <<<<<<<<<<<<<<
@@ -33100,14 +32129,14 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
           PyObject *__pyx_callargs[2] = {__pyx_t_15, __pyx_mstate_global->__pyx_kp_u_a_recorded_index_outside_the_arr};
           __pyx_t_14 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_IndexError)), __pyx_callargs+__pyx_t_16, (2-__pyx_t_16) | (__pyx_t_16*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
           __Pyx_XDECREF(__pyx_t_15); __pyx_t_15 = 0;
-          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 580, __pyx_L1_error)
+          if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 526, __pyx_L1_error)
           __Pyx_GOTREF(__pyx_t_14);
         }
         __Pyx_Raise(__pyx_t_14, 0, 0, 0);
         __Pyx_DECREF(__pyx_t_14); __pyx_t_14 = 0;
-        __PYX_ERR(0, 580, __pyx_L1_error)
+        __PYX_ERR(0, 526, __pyx_L1_error)
 
-        /* "ext/step_loop.pyx":579
+        /* "ext/step_loop.pyx":525
  *             view = arrays[k]
  *             for i in range(self.n_local):
  *                 if not 0 <= local[i] < view.shape[0]:             # <<<<<<<<<<<<<<
@@ -33118,7 +32147,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
     }
 
 
-    /* "ext/step_loop.pyx":581
+    /* "ext/step_loop.pyx":527
  *                 if not 0 <= local[i] < view.shape[0]:
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL             # <<<<<<<<<<<<<<
@@ -33141,7 +32170,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   }
 
 
-  /* "ext/step_loop.pyx":582
+  /* "ext/step_loop.pyx":528
  *                     raise IndexError("a recorded index outside the array")
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -33150,7 +32179,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":583
+  /* "ext/step_loop.pyx":529
  *             self.arrays[k] = &view[0] if view.shape[0] else NULL
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)             # <<<<<<<<<<<<<<
@@ -33159,16 +32188,16 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   if (unlikely(__pyx_v_arrays == Py_None)) {
     PyErr_SetString(PyExc_TypeError, "\047NoneType\047 object is not iterable");
-    __PYX_ERR(0, 583, __pyx_L1_error)
+    __PYX_ERR(0, 529, __pyx_L1_error)
   }
-  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 583, __pyx_L1_error)
+  __pyx_t_14 = PyList_AsTuple(__pyx_v_arrays); if (unlikely(!__pyx_t_14)) __PYX_ERR(0, 529, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_14);
   __Pyx_GIVEREF(__pyx_t_14);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, ((PyObject*)__pyx_t_14));
   __pyx_t_14 = 0;
 
-  /* "ext/step_loop.pyx":584
+  /* "ext/step_loop.pyx":530
  *         self.n_records = 0
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state             # <<<<<<<<<<<<<<
@@ -33177,7 +32206,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.run = __pyx_f_7distsim_4_ext_9step_loop__record_state;
 
-  /* "ext/step_loop.pyx":585
+  /* "ext/step_loop.pyx":531
  *         self.keep_alive = tuple(arrays)
  *         self.op.run = _record_state
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -33186,7 +32215,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
 */
   __pyx_v_self->__pyx_base.op.state = ((void *)__pyx_v_self);
 
-  /* "ext/step_loop.pyx":561
+  /* "ext/step_loop.pyx":507
  *     cdef tuple keep_alive
  * 
  *     def __init__(self, list arrays, const int64_t[::1] local, int64_t every):             # <<<<<<<<<<<<<<
@@ -33212,7 +32241,7 @@ static int __pyx_pf_7distsim_4_ext_9step_loop_11RecordState___init__(struct __py
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":587
+/* "ext/step_loop.pyx":533
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -33235,7 +32264,7 @@ static void __pyx_pw_7distsim_4_ext_9step_loop_11RecordState_3__dealloc__(PyObje
 
 static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *__pyx_v_self) {
 
-  /* "ext/step_loop.pyx":588
+  /* "ext/step_loop.pyx":534
  * 
  *     def __dealloc__(self):
  *         free(self.arrays)             # <<<<<<<<<<<<<<
@@ -33244,7 +32273,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->arrays);
 
-  /* "ext/step_loop.pyx":589
+  /* "ext/step_loop.pyx":535
  *     def __dealloc__(self):
  *         free(self.arrays)
  *         free(self.local)             # <<<<<<<<<<<<<<
@@ -33253,7 +32282,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->local);
 
-  /* "ext/step_loop.pyx":590
+  /* "ext/step_loop.pyx":536
  *         free(self.arrays)
  *         free(self.local)
  *         free(self.steps)             # <<<<<<<<<<<<<<
@@ -33262,7 +32291,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->steps);
 
-  /* "ext/step_loop.pyx":591
+  /* "ext/step_loop.pyx":537
  *         free(self.local)
  *         free(self.steps)
  *         free(self.values)             # <<<<<<<<<<<<<<
@@ -33271,7 +32300,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 */
   free(__pyx_v_self->values);
 
-  /* "ext/step_loop.pyx":587
+  /* "ext/step_loop.pyx":533
  *         self.op.state = <void*>self
  * 
  *     def __dealloc__(self):             # <<<<<<<<<<<<<<
@@ -33283,7 +32312,7 @@ static void __pyx_pf_7distsim_4_ext_9step_loop_11RecordState_2__dealloc__(struct
 
 }
 
-/* "ext/step_loop.pyx":593
+/* "ext/step_loop.pyx":539
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -33356,7 +32385,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("take", 0);
 
-  /* "ext/step_loop.pyx":596
+  /* "ext/step_loop.pyx":542
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local             # <<<<<<<<<<<<<<
@@ -33368,7 +32397,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_v_n = __pyx_t_1;
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":597
+  /* "ext/step_loop.pyx":543
  *         (records, variables, recorded elements)."""
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -33376,16 +32405,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *         if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 597, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 543, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 597, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyObject_GetAttrStr(__pyx_t_4, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 543, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 597, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 543, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 597, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 543, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 597, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 543, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
   #if CYTHON_VECTORCALL
@@ -33406,13 +32435,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_4, __pyx_t_7};
     #if CYTHON_VECTORCALL
     __pyx_t_6 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 597, __pyx_L1_error)
+    if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 543, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_6);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_6 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 597, __pyx_L1_error)
+      if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 543, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_6);
     }
     #endif
@@ -33424,13 +32453,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 597, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 543, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_steps = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":598
+  /* "ext/step_loop.pyx":544
  *         cdef Py_ssize_t n = self.n_records, width = self.n_vars * self.n_local
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -33438,31 +32467,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
 */
   __pyx_t_5 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_7 = __Pyx_PyObject_GetAttrStr(__pyx_t_6, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_6 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_4 = PyLong_FromSsize_t(__pyx_v_self->n_vars); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_self->n_local); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_9 = PyTuple_New(3); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
   __Pyx_GIVEREF(__pyx_t_6);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 598, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 0, __pyx_t_6) != (0)) __PYX_ERR(0, 544, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 598, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 1, __pyx_t_4) != (0)) __PYX_ERR(0, 544, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 598, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_9, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 544, __pyx_L1_error);
   __pyx_t_6 = 0;
   __pyx_t_4 = 0;
   __pyx_t_3 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 598, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 544, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
   #if CYTHON_VECTORCALL
@@ -33483,13 +32512,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_5, __pyx_t_9, __pyx_t_4};
     #if CYTHON_VECTORCALL
     __pyx_t_3 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 544, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_3);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_3 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 598, __pyx_L1_error)
+      if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 544, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_3);
     }
     #endif
@@ -33501,13 +32530,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 598, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 544, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_values = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/step_loop.pyx":599
+  /* "ext/step_loop.pyx":545
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -33519,17 +32548,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   if (__pyx_t_10) {
 
 
-    /* "ext/step_loop.pyx":600
+    /* "ext/step_loop.pyx":546
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))             # <<<<<<<<<<<<<<
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
 */
-    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 600, __pyx_L1_error)
+    if (!(likely(((__pyx_v_steps) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_steps, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 546, __pyx_L1_error)
     (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_steps)), __pyx_v_self->steps, (__pyx_v_n * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":601
+    /* "ext/step_loop.pyx":547
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -33541,17 +32570,17 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
     if (__pyx_t_10) {
 
 
-      /* "ext/step_loop.pyx":602
+      /* "ext/step_loop.pyx":548
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))             # <<<<<<<<<<<<<<
  *         self.n_records = 0
  *         return steps, values
 */
-      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 602, __pyx_L1_error)
+      if (!(likely(((__pyx_v_values) == Py_None) || likely(__Pyx_TypeTest(__pyx_v_values, __pyx_mstate_global->__pyx_ptype_5numpy_ndarray))))) __PYX_ERR(0, 548, __pyx_L1_error)
       (void)(memcpy(PyArray_DATA(((PyArrayObject *)__pyx_v_values)), __pyx_v_self->values, ((__pyx_v_n * __pyx_v_width) * (sizeof(double)))));
 
-      /* "ext/step_loop.pyx":601
+      /* "ext/step_loop.pyx":547
  *         if n:
  *             memcpy(cnp.PyArray_DATA(steps), self.steps, n * sizeof(int64_t))
  *             if width:             # <<<<<<<<<<<<<<
@@ -33560,7 +32589,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
     }
 
-    /* "ext/step_loop.pyx":599
+    /* "ext/step_loop.pyx":545
  *         steps = np.empty(n, dtype=np.int64)
  *         values = np.empty((n, self.n_vars, self.n_local), dtype=np.float64)
  *         if n:             # <<<<<<<<<<<<<<
@@ -33569,7 +32598,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   }
 
-  /* "ext/step_loop.pyx":603
+  /* "ext/step_loop.pyx":549
  *             if width:
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0             # <<<<<<<<<<<<<<
@@ -33578,21 +32607,21 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
 */
   __pyx_v_self->n_records = 0;
 
-  /* "ext/step_loop.pyx":604
+  /* "ext/step_loop.pyx":550
  *                 memcpy(cnp.PyArray_DATA(values), self.values, n * width * sizeof(double))
  *         self.n_records = 0
  *         return steps, values             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 604, __pyx_L1_error)
+  __pyx_t_2 = PyTuple_New(2); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 550, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
   __Pyx_INCREF(__pyx_v_steps);
   __Pyx_GIVEREF(__pyx_v_steps);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 604, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 0, __pyx_v_steps) != (0)) __PYX_ERR(0, 550, __pyx_L1_error);
   __Pyx_INCREF(__pyx_v_values);
   __Pyx_GIVEREF(__pyx_v_values);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 604, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_2, 1, __pyx_v_values) != (0)) __PYX_ERR(0, 550, __pyx_L1_error);
   {
     PyObject *__pyx_temp;
     {
@@ -33604,7 +32633,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_4take(struct _
   __pyx_t_2 = 0;
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":593
+  /* "ext/step_loop.pyx":539
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
@@ -33837,7 +32866,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9step_loop_11RecordState_8__setstate_cy
   return __pyx_r;
 }
 
-/* "ext/step_loop.pyx":607
+/* "ext/step_loop.pyx":553
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -33871,7 +32900,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_record_state", 0);
 
-  /* "ext/step_loop.pyx":608
+  /* "ext/step_loop.pyx":554
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state             # <<<<<<<<<<<<<<
@@ -33883,7 +32912,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RecordState *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/step_loop.pyx":609
+  /* "ext/step_loop.pyx":555
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:
  *     cdef RecordState self = <RecordState>state
  *     cdef Py_ssize_t k, i, width = self.n_vars * self.n_local, capacity             # <<<<<<<<<<<<<<
@@ -33892,7 +32921,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_width = (__pyx_v_self->n_vars * __pyx_v_self->n_local);
 
-  /* "ext/step_loop.pyx":613
+  /* "ext/step_loop.pyx":559
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -33904,7 +32933,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":614
+    /* "ext/step_loop.pyx":560
  *     cdef double* grown_values
  *     if step % self.every:
  *         return 0             # <<<<<<<<<<<<<<
@@ -33917,7 +32946,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     }
     goto __pyx_L0;
 
-    /* "ext/step_loop.pyx":613
+    /* "ext/step_loop.pyx":559
  *     cdef int64_t* grown_steps
  *     cdef double* grown_values
  *     if step % self.every:             # <<<<<<<<<<<<<<
@@ -33926,7 +32955,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":615
+  /* "ext/step_loop.pyx":561
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -33938,7 +32967,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   if (__pyx_t_2) {
 
 
-    /* "ext/step_loop.pyx":616
+    /* "ext/step_loop.pyx":562
  *         return 0
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity             # <<<<<<<<<<<<<<
@@ -33947,7 +32976,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_capacity = (2 * __pyx_v_self->capacity);
 
-    /* "ext/step_loop.pyx":617
+    /* "ext/step_loop.pyx":563
  *     if self.n_records == self.capacity:
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))             # <<<<<<<<<<<<<<
@@ -33956,7 +32985,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_grown_steps = ((int64_t *)realloc(__pyx_v_self->steps, (__pyx_v_capacity * (sizeof(int64_t)))));
 
-    /* "ext/step_loop.pyx":618
+    /* "ext/step_loop.pyx":564
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -33968,16 +32997,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":619
+      /* "ext/step_loop.pyx":565
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 619, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 565, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":618
+      /* "ext/step_loop.pyx":564
  *         capacity = 2 * self.capacity
  *         grown_steps = <int64_t*>realloc(self.steps, capacity * sizeof(int64_t))
  *         if grown_steps == NULL:             # <<<<<<<<<<<<<<
@@ -33986,7 +33015,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":620
+    /* "ext/step_loop.pyx":566
  *         if grown_steps == NULL:
  *             raise MemoryError()
  *         self.steps = grown_steps             # <<<<<<<<<<<<<<
@@ -33995,7 +33024,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     __pyx_v_self->steps = __pyx_v_grown_steps;
 
-    /* "ext/step_loop.pyx":621
+    /* "ext/step_loop.pyx":567
  *             raise MemoryError()
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))             # <<<<<<<<<<<<<<
@@ -34019,7 +33048,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_grown_values = ((double *)realloc(__pyx_v_self->values, (__pyx_t_5 * (sizeof(double)))));
 
 
-    /* "ext/step_loop.pyx":622
+    /* "ext/step_loop.pyx":568
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -34031,16 +33060,16 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     if (unlikely(__pyx_t_2)) {
 
 
-      /* "ext/step_loop.pyx":623
+      /* "ext/step_loop.pyx":569
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:
  *             raise MemoryError()             # <<<<<<<<<<<<<<
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
 */
-      PyErr_NoMemory(); __PYX_ERR(0, 623, __pyx_L1_error)
+      PyErr_NoMemory(); __PYX_ERR(0, 569, __pyx_L1_error)
 
-      /* "ext/step_loop.pyx":622
+      /* "ext/step_loop.pyx":568
  *         self.steps = grown_steps
  *         grown_values = <double*>realloc(self.values, max(1, capacity * width) * sizeof(double))
  *         if grown_values == NULL:             # <<<<<<<<<<<<<<
@@ -34049,7 +33078,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
     }
 
-    /* "ext/step_loop.pyx":624
+    /* "ext/step_loop.pyx":570
  *         if grown_values == NULL:
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity             # <<<<<<<<<<<<<<
@@ -34063,7 +33092,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     __pyx_v_self->values = __pyx_t_6;
     __pyx_v_self->capacity = __pyx_t_5;
 
-    /* "ext/step_loop.pyx":615
+    /* "ext/step_loop.pyx":561
  *     if step % self.every:
  *         return 0
  *     if self.n_records == self.capacity:             # <<<<<<<<<<<<<<
@@ -34072,7 +33101,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   }
 
-  /* "ext/step_loop.pyx":625
+  /* "ext/step_loop.pyx":571
  *             raise MemoryError()
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step             # <<<<<<<<<<<<<<
@@ -34081,7 +33110,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   (__pyx_v_self->steps[__pyx_v_self->n_records]) = __pyx_v_step;
 
-  /* "ext/step_loop.pyx":626
+  /* "ext/step_loop.pyx":572
  *         self.values, self.capacity = grown_values, capacity
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width             # <<<<<<<<<<<<<<
@@ -34090,7 +33119,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_row = (__pyx_v_self->values + (__pyx_v_self->n_records * __pyx_v_width));
 
-  /* "ext/step_loop.pyx":627
+  /* "ext/step_loop.pyx":573
  *     self.steps[self.n_records] = step
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):             # <<<<<<<<<<<<<<
@@ -34104,7 +33133,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   for (__pyx_t_7 = 0; __pyx_t_7 < __pyx_t_3; __pyx_t_7+=1) {
     __pyx_v_k = __pyx_t_7;
 
-    /* "ext/step_loop.pyx":628
+    /* "ext/step_loop.pyx":574
  *     row = self.values + self.n_records * width
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):             # <<<<<<<<<<<<<<
@@ -34118,7 +33147,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
     for (__pyx_t_10 = 0; __pyx_t_10 < __pyx_t_9; __pyx_t_10+=1) {
       __pyx_v_i = __pyx_t_10;
 
-      /* "ext/step_loop.pyx":629
+      /* "ext/step_loop.pyx":575
  *     for k in range(self.n_vars):
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]             # <<<<<<<<<<<<<<
@@ -34131,7 +33160,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
 
 
-  /* "ext/step_loop.pyx":630
+  /* "ext/step_loop.pyx":576
  *         for i in range(self.n_local):
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1             # <<<<<<<<<<<<<<
@@ -34139,7 +33168,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
 */
   __pyx_v_self->n_records = (__pyx_v_self->n_records + 1);
 
-  /* "ext/step_loop.pyx":631
+  /* "ext/step_loop.pyx":577
  *             row[k * self.n_local + i] = self.arrays[k][self.local[i]]
  *     self.n_records += 1
  *     return 0             # <<<<<<<<<<<<<<
@@ -34150,7 +33179,7 @@ static int __pyx_f_7distsim_4_ext_9step_loop__record_state(void *__pyx_v_state, 
   }
   goto __pyx_L0;
 
-  /* "ext/step_loop.pyx":607
+  /* "ext/step_loop.pyx":553
  * 
  * 
  * cdef int _record_state(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -35932,231 +34961,6 @@ static PyTypeObject __pyx_type_7distsim_4_ext_9step_loop_FillValues = {
   #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
   #if CYTHON_VECTORCALL_TPNEW
   __pyx_tp_vectorcall_7distsim_4_ext_9step_loop_FillValues, /*tp_vectorcall*/
-  #else
-  NULL, /*tp_vectorcall*/
-  #endif
-  #endif
-  #if __PYX_NEED_TP_PRINT_SLOT == 1
-  0, /*tp_print*/
-  #endif
-  #if PY_VERSION_HEX >= 0x030C0000
-  0, /*tp_watched*/
-  #endif
-  #if PY_VERSION_HEX >= 0x030d00A4
-  0, /*tp_versions_used*/
-  #endif
-  #if CYTHON_COMPILING_IN_PYPY && PY_VERSION_HEX < 0x030a0000
-  0, /*tp_pypy_flags*/
-  #endif
-};
-#endif
-
-static PyObject *__pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_RingSlot(PyObject *o, 
-#if CYTHON_VECTORCALL_TPNEW
-    CYTHON_UNUSED PyObject *const *args, CYTHON_UNUSED Py_ssize_t nargs, CYTHON_UNUSED PyObject *kwnames
-#else
-    CYTHON_UNUSED PyObject *a, CYTHON_UNUSED PyObject *k
-#endif
-) {
-  struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *p = ((struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)o);
-  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  return o;
-}
-
-static PyObject *__pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_RingSlot(PyTypeObject *t, 
-#if CYTHON_VECTORCALL_TPNEW
-    PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames
-#else
-    PyObject *a, PyObject *k
-#endif
-) {
-  PyObject *o;
-  o = __pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_Operation(t, 
-#if CYTHON_VECTORCALL_TPNEW
-    args, nargs, kwnames
-#else
-    a, k
-#endif
-);
-  if (unlikely(!o)) return 0;
-  return __pyx_tp_new__initialisation_7distsim_4_ext_9step_loop_RingSlot(o, 
-#if CYTHON_VECTORCALL_TPNEW
-    args, nargs, kwnames
-#else
-    a, k
-#endif
-);
-}
-
-#if CYTHON_VECTORCALL_TPNEW
-static PyObject *__pyx_tp_new_7distsim_4_ext_9step_loop_RingSlot(PyTypeObject *t, PyObject *a, PyObject *k) {
-  return __Pyx_CallTpnewAsVectorcall(__pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_RingSlot, t, a, k);
-}
-#endif
-
-#if CYTHON_VECTORCALL_TPNEW
-static PyObject *__pyx_tp_vectorcall_7distsim_4_ext_9step_loop_RingSlot(PyObject *t, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
-  if (unlikely((PyTypeObject*)t != __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot || __Pyx_PyType_HasFeature((PyTypeObject*)t, Py_TPFLAGS_IS_ABSTRACT))) {
-    return __Pyx_CallNewInitFromVectorcall((PyTypeObject*)t, args, nargsf, kwnames);
-  }
-  Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
-  PyObject *o = __pyx_tp_new_vectorcall_7distsim_4_ext_9step_loop_RingSlot((PyTypeObject*)t, args, nargs, kwnames);
-  if (likely(o)) {
-    assert(Py_TYPE(o) == (PyTypeObject*)t);
-    if (unlikely(__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_1__init__(o, args, nargs, kwnames) < 0)) {
-      Py_CLEAR(o);
-    }
-  }
-  return o;
-}
-#endif
-
-#if CYTHON_VECTORCALL_TPNEW
-static int __pyx_tp_init_7distsim_4_ext_9step_loop_RingSlot(PyObject *o, PyObject *args, PyObject *kwds) {
-  return __Pyx_CallTpinitAsVectorcall(__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_1__init__, o, args, kwds);
-}
-#endif
-
-static void __pyx_tp_dealloc_7distsim_4_ext_9step_loop_RingSlot(PyObject *o) {
-  struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *p = (struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)o;
-  #if CYTHON_USE_TP_FINALIZE
-  if (unlikely(__Pyx_PyObject_GetSlot(o, tp_finalize, destructor)) && !__Pyx_PyObject_GC_IsFinalized(o)) {
-    if (__Pyx_PyObject_GetSlot(o, tp_dealloc, destructor) == __pyx_tp_dealloc_7distsim_4_ext_9step_loop_RingSlot) {
-      if (PyObject_CallFinalizerFromDealloc(o)) return;
-    }
-  }
-  #endif
-  PyObject_GC_UnTrack(o);
-  Py_CLEAR(p->keep_alive);
-  __pyx_tp_dealloc_7distsim_4_ext_9step_loop_Operation(o);
-}
-
-static int __pyx_tp_traverse_7distsim_4_ext_9step_loop_RingSlot(PyObject *o, visitproc v, void *a) {
-  int e;
-  struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *p = (struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)o;
-  #if !CYTHON_USE_MODULE_STATE
-  e = 0;
-  if (likely(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation)) {
-    traverseproc traverse = __Pyx_PyType_GetSlot(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation, tp_traverse, traverseproc);
-    if (traverse) { e = traverse(o, v, a); }
-  } else
-  #endif
-  { e = __Pyx_call_next_tp_traverse(o, v, a, __pyx_tp_traverse_7distsim_4_ext_9step_loop_RingSlot); }
-  if (e) return e;
-  {
-    e = __Pyx_call_type_traverse(o, 0, v, a);
-    if (e) return e;
-  }
-  if (p->keep_alive) {
-    e = (*v)(p->keep_alive, a); if (e) return e;
-  }
-  return 0;
-}
-
-static int __pyx_tp_clear_7distsim_4_ext_9step_loop_RingSlot(PyObject *o) {
-  PyObject* tmp;
-  struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *p = (struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot *)o;
-  #if !CYTHON_USE_MODULE_STATE
-  if (likely(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation)) {
-    inquiry clear = __Pyx_PyType_GetSlot(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation, tp_clear, inquiry);
-    if (clear) clear(o);
-  } else
-  #endif
-  { __Pyx_call_next_tp_clear(o, __pyx_tp_clear_7distsim_4_ext_9step_loop_RingSlot); }
-  tmp = ((PyObject*)p->keep_alive);
-  p->keep_alive = ((PyObject*)Py_None); Py_INCREF(Py_None);
-  Py_XDECREF(tmp);
-  return 0;
-}
-
-static PyMethodDef __pyx_methods_7distsim_4_ext_9step_loop_RingSlot[] = {
-  {"__reduce_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
-  {"__setstate_cython__", (PyCFunction)(void(*)(void))(__Pyx_PyCFunction_FastCallWithKeywords)__pyx_pw_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__, __Pyx_METH_FASTCALL|METH_KEYWORDS, 0},
-  {0, 0, 0, 0}
-};
-#if CYTHON_USE_TYPE_SPECS
-static PyType_Slot __pyx_type_7distsim_4_ext_9step_loop_RingSlot_slots[] = {
-  {Py_tp_dealloc, (void *)__pyx_tp_dealloc_7distsim_4_ext_9step_loop_RingSlot},
-  {Py_tp_doc, (void *)PyDoc_STR("A ring buffer\047s slot of the step applied to its variable:\n    ``values += ring[step % n_slots]`` (only where ``mask``, if given: the\n    neurons not refractory for an \047(unless refractory)\047 variable), then the\n    slot emptied.")},
-  {Py_tp_traverse, (void *)__pyx_tp_traverse_7distsim_4_ext_9step_loop_RingSlot},
-  {Py_tp_clear, (void *)__pyx_tp_clear_7distsim_4_ext_9step_loop_RingSlot},
-  {Py_tp_methods, (void *)__pyx_methods_7distsim_4_ext_9step_loop_RingSlot},
-  {Py_tp_init, (void *)__pyx_tp_init_7distsim_4_ext_9step_loop_RingSlot},
-  {Py_tp_new, (void *)__pyx_tp_new_7distsim_4_ext_9step_loop_RingSlot},
-  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
-  #if CYTHON_VECTORCALL_TPNEW
-  {Py_tp_vectorcall, (void *)__pyx_tp_vectorcall_7distsim_4_ext_9step_loop_RingSlot},
-  #endif
-  #endif
-  {0, 0},
-};
-static PyType_Spec __pyx_type_7distsim_4_ext_9step_loop_RingSlot_spec = {
-  "distsim._ext.step_loop.RingSlot",
-  sizeof(struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot),
-  0,
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC,
-  __pyx_type_7distsim_4_ext_9step_loop_RingSlot_slots,
-};
-#else
-
-static PyTypeObject __pyx_type_7distsim_4_ext_9step_loop_RingSlot = {
-  PyVarObject_HEAD_INIT(0, 0)
-  "distsim._ext.step_loop.""RingSlot", /*tp_name*/
-  sizeof(struct __pyx_obj_7distsim_4_ext_9step_loop_RingSlot), /*tp_basicsize*/
-  0, /*tp_itemsize*/
-  __pyx_tp_dealloc_7distsim_4_ext_9step_loop_RingSlot, /*tp_dealloc*/
-  0, /*tp_vectorcall_offset*/
-  0, /*tp_getattr*/
-  0, /*tp_setattr*/
-  0, /*tp_as_async*/
-  0, /*tp_repr*/
-  0, /*tp_as_number*/
-  0, /*tp_as_sequence*/
-  0, /*tp_as_mapping*/
-  0, /*tp_hash*/
-  0, /*tp_call*/
-  0, /*tp_str*/
-  0, /*tp_getattro*/
-  0, /*tp_setattro*/
-  0, /*tp_as_buffer*/
-  Py_TPFLAGS_DEFAULT|Py_TPFLAGS_HAVE_VERSION_TAG|Py_TPFLAGS_BASETYPE|Py_TPFLAGS_HAVE_GC, /*tp_flags*/
-  PyDoc_STR("A ring buffer\047s slot of the step applied to its variable:\n    ``values += ring[step % n_slots]`` (only where ``mask``, if given: the\n    neurons not refractory for an \047(unless refractory)\047 variable), then the\n    slot emptied."), /*tp_doc*/
-  __pyx_tp_traverse_7distsim_4_ext_9step_loop_RingSlot, /*tp_traverse*/
-  __pyx_tp_clear_7distsim_4_ext_9step_loop_RingSlot, /*tp_clear*/
-  0, /*tp_richcompare*/
-  0, /*tp_weaklistoffset*/
-  0, /*tp_iter*/
-  0, /*tp_iternext*/
-  __pyx_methods_7distsim_4_ext_9step_loop_RingSlot, /*tp_methods*/
-  0, /*tp_members*/
-  0, /*tp_getset*/
-  0, /*tp_base*/
-  0, /*tp_dict*/
-  0, /*tp_descr_get*/
-  0, /*tp_descr_set*/
-  #if !CYTHON_USE_TYPE_SPECS
-  0, /*tp_dictoffset*/
-  #endif
-  __pyx_tp_init_7distsim_4_ext_9step_loop_RingSlot, /*tp_init*/
-  0, /*tp_alloc*/
-  __pyx_tp_new_7distsim_4_ext_9step_loop_RingSlot, /*tp_new*/
-  0, /*tp_free*/
-  0, /*tp_is_gc*/
-  0, /*tp_bases*/
-  0, /*tp_mro*/
-  0, /*tp_cache*/
-  0, /*tp_subclasses*/
-  0, /*tp_weaklist*/
-  0, /*tp_del*/
-  0, /*tp_version_tag*/
-  #if CYTHON_USE_TP_FINALIZE
-  0, /*tp_finalize*/
-  #else
-  NULL, /*tp_finalize*/
-  #endif
-  #if (!CYTHON_COMPILING_IN_PYPY || PYPY_VERSION_NUM >= 0x07030800) && (!CYTHON_COMPILING_IN_LIMITED_API || __PYX_LIMITED_VERSION_HEX >= 0x030E0000)
-  #if CYTHON_VECTORCALL_TPNEW
-  __pyx_tp_vectorcall_7distsim_4_ext_9step_loop_RingSlot, /*tp_vectorcall*/
   #else
   NULL, /*tp_vectorcall*/
   #endif
@@ -38370,7 +37174,6 @@ static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9ste
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantReset(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues(__pyx_mstatetype *__pyx_mstate); /*proto*/
-static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp(__pyx_mstatetype *__pyx_mstate); /*proto*/
 static CYTHON_SMALL_CODE int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__pyx_mstatetype *__pyx_mstate); /*proto*/
@@ -38740,48 +37543,6 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues(
   return -1;
 }
 
-static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__pyx_mstatetype *__pyx_mstate) {
-  __Pyx_RefNannyDeclarations
-  PyObject *__pyx_t_1 = NULL;
-  int __pyx_lineno = 0;
-  const char *__pyx_filename = NULL;
-  int __pyx_clineno = 0;
-  CYTHON_UNUSED_VAR(__pyx_mstate);
-  __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot", 0);
-  /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RingSlot ---*/
-  #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 237, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_1);
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RingSlot_spec, __pyx_t_1);
-  __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot)) __PYX_ERR(0, 237, __pyx_L1_error)
-  #else
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot = &__pyx_type_7distsim_4_ext_9step_loop_RingSlot;
-  #endif
-  #if !CYTHON_COMPILING_IN_LIMITED_API
-  __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
-  #endif
-  #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
-  #endif
-  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
-  PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot);
-  #endif
-  #if !CYTHON_COMPILING_IN_LIMITED_API
-  if ((CYTHON_USE_TYPE_SLOTS && CYTHON_USE_PYTYPE_LOOKUP) && likely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_dictoffset && __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_getattro == PyObject_GenericGetAttr)) {
-    __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot->tp_getattro = PyObject_GenericGetAttr;
-  }
-  #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RingSlot, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RingSlot) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
-  __Pyx_RefNannyFinishContext();
-  return 0;
-  __pyx_L1_error:;
-  __Pyx_XDECREF(__pyx_t_1);
-  __Pyx_RefNannyFinishContext();
-  return -1;
-}
-
 static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(__pyx_mstatetype *__pyx_mstate) {
   __Pyx_RefNannyDeclarations
   int __pyx_lineno = 0;
@@ -38795,14 +37556,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.extend = (int (*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *, __pyx_t_7step_op_Spike const *, Py_ssize_t))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_extend;
   __pyx_vtable_7distsim_4_ext_9step_loop_SpikeList.arrays = (PyObject *(*)(struct __pyx_obj_7distsim_4_ext_9step_loop_SpikeList *))__pyx_f_7distsim_4_ext_9step_loop_9SpikeList_arrays;
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 291, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeList_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList)) __PYX_ERR(0, 237, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList = &__pyx_type_7distsim_4_ext_9step_loop_SpikeList;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList);
@@ -38812,9 +37573,9 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(_
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 291, __pyx_L1_error)
+  if (__Pyx_SetVtable(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList, __pyx_vtabptr_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeList, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeList) < (0)) __PYX_ERR(0, 237, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38832,11 +37593,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 337, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 283, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 337, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp)) __PYX_ERR(0, 283, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp = &__pyx_type_7distsim_4_ext_9step_loop_SpikeWindowOp;
   #endif
@@ -38844,7 +37605,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 337, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 283, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp);
@@ -38854,8 +37615,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindow
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 337, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 337, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 283, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp) < (0)) __PYX_ERR(0, 283, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38873,14 +37634,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_StepLoop ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 495, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_StepLoop_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop)) __PYX_ERR(0, 441, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop = &__pyx_type_7distsim_4_ext_9step_loop_StepLoop;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 441, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop);
@@ -38890,8 +37651,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_StepLoop, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 441, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop) < (0)) __PYX_ERR(0, 441, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -38909,11 +37670,11 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9step_loop_RecordState ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 549, __pyx_L1_error)
+  __pyx_t_1 = PyTuple_Pack(1, (PyObject *)__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 495, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9step_loop_RecordState_spec, __pyx_t_1);
   __Pyx_XDECREF(__pyx_t_1); __pyx_t_1 = 0;
-  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 549, __pyx_L1_error)
+  if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState)) __PYX_ERR(0, 495, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState = &__pyx_type_7distsim_4_ext_9step_loop_RecordState;
   #endif
@@ -38921,7 +37682,7 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
   __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_base = __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_Operation;
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 549, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState);
@@ -38931,8 +37692,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RecordState
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 549, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 549, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_RecordState, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState) < (0)) __PYX_ERR(0, 495, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -39599,7 +38360,6 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_CopySpikes(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_ConstantReset(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_FillValues(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
-  if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_RingSlot(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeList(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_SpikeWindowOp(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
   if (unlikely((__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9step_loop_StepLoop(__pyx_mstate) < 0))) __PYX_ERR(0, 1, __pyx_L1_error)
@@ -40407,37 +39167,10 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
 
   /* "(tree fragment)":1
  * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):
-*/
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_3__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
-  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
-  #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_reduce_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 1, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-
-  /* "(tree fragment)":3
- * def __reduce_cython__(self):
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
- * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
- *     raise TypeError, "self.op,self.ring,self.values cannot be converted to a Python object for pickling"
-*/
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8RingSlot_5__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RingSlot___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
-  __Pyx_GOTREF(__pyx_t_4);
-  #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
-  PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
-  #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
-  __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-
-  /* "(tree fragment)":1
- * def __reduce_cython__(self):             # <<<<<<<<<<<<<<
  *     raise TypeError, "no default __reduce__ due to non-trivial __cinit__"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[22])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_5__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[20])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40451,7 +39184,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "no default __reduce__ due to non-trivial __cinit__"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[23])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_9SpikeList_7__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeList___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[21])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40459,34 +39192,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":413
+  /* "ext/step_loop.pyx":359
  *         free(self.sinks)
  * 
  *     def begin(self, int64_t first, int64_t stop, int64_t window_steps, next_flush,             # <<<<<<<<<<<<<<
  *               flush_steps, int64_t batch_steps, int64_t unrecorded_first):
  *         """Prepare a run of steps [first, stop) (``next_flush`` None: never)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 413, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_5begin, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_begin, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[22])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 413, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_begin, __pyx_t_4) < (0)) __PYX_ERR(0, 359, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":423
+  /* "ext/step_loop.pyx":369
  *         self.collected.n = 0
  * 
  *     def take_exchanged(self):             # <<<<<<<<<<<<<<
  *         """The spikes exchanged here and not yet recorded, as (ids, steps)
  *         arrays (then forgotten)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 423, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_7take_exchanged, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp_take_exchanged, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[23])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 369, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 423, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_SpikeWindowOp, __pyx_mstate_global->__pyx_n_u_take_exchanged, __pyx_t_4) < (0)) __PYX_ERR(0, 369, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40494,7 +39227,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[26])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[24])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40508,7 +39241,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[27])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_13SpikeWindowOp_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_SpikeWindowOp___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[25])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40516,34 +39249,34 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":526
+  /* "ext/step_loop.pyx":472
  *         free(self.ops)
  * 
  *     def operations(self):             # <<<<<<<<<<<<<<
  *         """The operations, in the order they run."""
  *         return list(self.keep_alive[0])
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 526, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_5operations, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_operations, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[26])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 472, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 526, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_operations, __pyx_t_4) < (0)) __PYX_ERR(0, 472, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":530
+  /* "ext/step_loop.pyx":476
  *         return list(self.keep_alive[0])
  * 
  *     def run(self, int64_t first, int64_t stop, double dt, int64_t pause_at):             # <<<<<<<<<<<<<<
  *         """Run steps from ``first`` until ``stop``, or until the end of the
  *         first window that ends at or after ``pause_at``. Returns the next step."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 530, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_7run, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop_run, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[27])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 530, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_StepLoop, __pyx_mstate_global->__pyx_n_u_run, __pyx_t_4) < (0)) __PYX_ERR(0, 476, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40551,7 +39284,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.ops cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[30])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_9__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[28])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40565,7 +39298,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.ops cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[31])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_8StepLoop_11__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_StepLoop___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[29])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40573,19 +39306,19 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/step_loop.pyx":593
+  /* "ext/step_loop.pyx":539
  *         free(self.values)
  * 
  *     def take(self):             # <<<<<<<<<<<<<<
  *         """(steps, values): the records since the last call, values shaped
  *         (records, variables, recorded elements)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[32])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 593, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_5take, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState_take, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[30])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 539, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 593, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9step_loop_RecordState, __pyx_mstate_global->__pyx_n_u_take, __pyx_t_4) < (0)) __PYX_ERR(0, 539, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -40593,7 +39326,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  *     raise TypeError, "self.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for pickling"
  * def __setstate_cython__(self, __pyx_state):
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[33])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_7__reduce_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___reduce_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[31])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 1, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40607,7 +39340,7 @@ __Pyx_RefNannySetupContext("PyInit_step_loop", 0);
  * def __setstate_cython__(self, __pyx_state):             # <<<<<<<<<<<<<<
  *     raise TypeError, "self.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for pickling"
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[34])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9step_loop_11RecordState_9__setstate_cython__, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_RecordState___setstate_cython, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_step_loop, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[32])); if (unlikely(!__pyx_t_4)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
@@ -40803,41 +39536,41 @@ static int __Pyx_InitConstants(__pyx_mstatetype *__pyx_mstate) {
   int __pyx_clineno = 0;
   CYTHON_UNUSED_VAR(__pyx_mstate);
   {
-    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{18},{25},{105},{95},{81},{137},{59},{81},{83},{71},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{10},{28},{30},{9},{27},{29},{17},{10},{28},{30},{8},{26},{28},{11},{29},{31},{16},{8},{26},{28},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{5},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{4},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{9},{10},{6},{4},{8},{6},{3},{6},{8},{4},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{7},{6},{1},{4},{14},{6},{8},{6},{16},{6},{5},{6},{5},{6},{12},{1}};
+    const struct { const unsigned int length: 8; } str_length_index[] = {{6},{8},{15},{1},{2},{15},{23},{25},{32},{20},{22},{1},{1},{37},{45},{22},{179},{34},{25},{8},{15},{7},{6},{17},{2},{9},{24},{50},{39},{34},{105},{95},{81},{137},{59},{83},{71},{60},{58},{30},{37},{5},{7},{25},{27},{13},{31},{33},{10},{28},{30},{8},{10},{28},{30},{9},{27},{29},{17},{10},{28},{30},{8},{26},{28},{11},{29},{31},{16},{8},{9},{27},{29},{13},{31},{33},{19},{28},{6},{24},{26},{10},{10},{11},{8},{26},{28},{19},{12},{15},{20},{12},{9},{17},{8},{8},{12},{10},{8},{10},{8},{7},{14},{11},{10},{19},{14},{12},{10},{17},{13},{12},{12},{19},{8},{13},{3},{15},{6},{18},{4},{11},{5},{1},{5},{18},{5},{4},{5},{9},{22},{2},{5},{15},{5},{6},{9},{5},{5},{8},{9},{5},{5},{7},{5},{11},{6},{7},{8},{3},{2},{3},{5},{5},{5},{8},{1},{5},{7},{4},{1},{7},{4},{4},{10},{2},{5},{3},{7},{2},{9},{10},{6},{4},{8},{6},{3},{6},{8},{3},{4},{3},{10},{5},{5},{4},{4},{5},{6},{6},{5},{4},{7},{5},{4},{7},{6},{1},{4},{14},{6},{8},{6},{16},{6},{5},{6},{5},{6},{12},{1}};
     const struct { const unsigned int length: 8; } bytes_length_index[] = {{1},{9},{17},{21},{22},{21},{57},{86},{33},{134},{108}};
     #ifndef CYTHON_COMPRESS_STRINGS
       #define CYTHON_COMPRESS_STRINGS 90
     #endif
-    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1721 bytes) */
-static const char cstring[] = "x\332\255WKs\033E\020\306.\240\0141`\007\010\024\005\3248\025,\036\261 \211yT*\005\245\330\t\204\nq\260y\236\266F\273#i\242\335\231\325<l\t\212\"G\035\367\270\307=\352\350\243\216>\346\230\243\216\374\004~\002\3353Z=\"\047\207\004Ui\267w\272\347\233\356\236\336\236o\t5\344\263.\221\365{,4_\177h\024c\244\241h3a\302|T\275J\256\375\300\022\251z\277pvDd\203\\\013\2450\274i\245\325\204\212\210D\\\341\274G\207\271(\025\332(\036\261h\306\230H\365D\375\374\330\304\362\353ov\250\020\322\020\2525o\nb$Q\214F[R\304=\2228\047\017\301\311[\342\220\306<\"\211\214\330E\302\272)\314\005\250JX\301u+\r\251\214\242\242r\2214\001\2524\326-\2322X\212\320.\327\344\2164\214\230\026$f\247gZR\020\030\213X\314\353LQ\303`5\364\017P\025\032\tr\367\306\335\255\355\257\266\235\267\212a\0325\321\266\036\306\340(\323\230\264\272\345\261\001t\323K\231\256\222[\r\322\223\226\010\006~A\024)\330\315N0-&\210f\006\005Rq1S\303\245\010`:\027\315\3128M\374\220\341\354\2334\326\254Ja\345P*L\032$\214\301~Z\243!\207\016\203*E{\224\350\224\267\331\234\242\251\244Mi\024\005\260\004L\217c\204\225BWi=\214\270\246\365\2301\341\256]\363\2516,\rb)\323j\332\3536C\256\275*\202\3043\217\255}>\004\263\n@\204\204\2445\250\215\r\t\002\305\"\033\262  \221u^\013)\266 \211\207\234\306\240\r\271\340&\010\204M\322^5\2008X5\201y\3349N\032\224\307>S<Ia\373f\315lBMk\301B\n\250\341\2306I\n{\004;l\031\216(H\036\201(m\"\246\n\315\342F\325\255\243/:9\226!\215\275(S\177\307\310\307Z?\207\204\276\022\353\014\360\304!S\306\257N\311]_0\376m\"Pl$\345a;\206\225\027\026\232\240\273\324\375/\360a\314\250\362H\\\010\246\312\205\236\032\020\253\036\314K$\326\ra\203\233\023\340F\003\312\364\321p\270h\217\207t,K\255\177\243\237>\262g\210\241t\014\267\377\177\311\362$RiU\310\274l\250j\302\033\373\254\220\317\354\331\323\317}\252\231\326\265\000g\025\343\213c\306\315\206D\324\320\352)Z\337h\261S\216+\242Z;\330\271uk\007\324\355\275t|\253N\372E\350V\016\202\251\002\013\016\332\341\214\nZ\215\241\302\354\303\253l\346\036N\201yD}\nX\332;p\357\343T:""\rfF\267\200q#\216y\252\271\276\311\343\370\027\267\237Si\021kN\267\200\265\227\342\221\003-y\",\"\314\252\036\017\340\232X \323\273Lq\031\361poFZ\304\234\323-\200\372z\000\204\361\375\224\371S\315\302\354}wP\035\340\330\214\270\2101\257|\022\014\274}m\266\017\345x\000\r\247\274\237\0028\325,\240\035\260\216e\"dn[osm&\302\"\316\254j\021\010\225\277\302\031,\217\366\322\271\207\307\000\315\250\237\014V\255\263&\027\363C\030xPv\345\310\327\344\343\252\366\361\025;\326@\003\033Kz*A\276\016\240rn\303\271_\336O\201\236j\026\301K\235,KQO\206\224\025\310+\253S\212\211\245\323\205\377.\360\253\340\016\320\216}\326\010\2021\007\002\376\000\\\001Y\322T\000\247\271a\t\016D8\007~\r+B\2747KW\340\347y\001J\t\345\302\335edc\247\0234\361w\\>\010\200\335\004a\213\205mm\023\3774FA\021\031\234\227\254pM\220\0057Diwh\260\337!F\307\322\270\204-\251\317B\326&\003\254\213\017\220\271\211+z\306\365\205\214\006\201a\032c\341\032I\020\020:.\0300\266\262\311\006u\333h@\256\035\327\240\272\047B.\253\023C]\247\232\325\251\t[\201\3435\256\252B\307\034Bh\351,\200\364\000C\016\301&l\207\330wChw\241\264\302L\330\000pC \221I\025<7\325\t/\214L\204\351q\027\364\315\237\027,IM\017^-\240\343\0142\345(4S\n\310\033@\365\312\332\2350\213\006W\332 w\323\215XR\363\305v#\266\272\345.\336_8~\200\363\215i<n5\226\024VA\304#\355\270/\0270\r\213B\373\313\037\254\355H]Bu\033\276\023\360#\001?\016\204\010\3340\346\034\2761\022\001\301\004n!\221:\212\t\376\217\031\216L\047\305;\255by$\202\310\244\220\245\224Z\315\002jR\3275\301\326sq\005\231\005\227\025\022\017\250t<e\021\214\2311-vg\241\243K\350\243#K\370\367\264\302\263B\330xe\\\330\276{;Q\033\024\334\351\t7\033\032\203m`\276\025x>bx\302p\n\324*\270iE\371\215\020\270,\333\024Ni\346(\207\347\035G<2\255#\327[\374\325g\274\273w\177i\364\374\313\375O\262\037\357\327\376Yy\255o\262K\331n~\246\270T\324\312\201/\363\363\371n\261\\T\006o\016\250\037\374+\257\345?\346Qq\341\341\346W\303\347\207\265\371\321\017\212\277\217\243\341\006\016\276\233\357\344\235bi\264r\246\177""\271\277\357\3006\213\245b}\264z6\373\030\315G+\253\375o\263\313\331\317\371\006\212\327\373<\353\334\257\375\373\342s/\275\322\337\313\267\363\243\"z\370\361\325a\345\344\334I\007\r\356\344\033\371\347\305\231\301\225\301\275\341\022\016\354\301\343\352`g\360\307p\335\353/<|\377\362\361\326\320Y\337\316\235\315\367\031\313/y\324W\373\277e?\345\357\024_\0166&\232\021\370n\263\2327x/\337}H\266\217w\207+\047\313\047\027N\350he-[\3166\363\245\374\365\374fq\276\250\215V\326\263\263\331\027\371\331\374\n\304\372\321`{\360\347p\023l70\310K\030\330\205,\201\374}7\330=^\031.\017\317\017k\243\325\327\372\235\321\332\271,\312\267\212\316\340\245\3437\216\177\037\326a\316\346\203\345\007\316\217\037\362u\364\342(\203\004\377\373*\006\377mv-\357\370\354\\\365i\372.\273\221\257\347\025L\336Z\366B\266\237u\274\000\251\203D\001\376\233\020\331\033\260\003t\264\206N\320L\345o\027\347\n\r\241\256\372\215\334\030\255\275\225\331\374:\230\300j\235\377\000\260eH\336";
-    PyObject *data = __Pyx_DecompressString(cstring, 1721, 1);
+    #if (CYTHON_COMPRESS_STRINGS) == 1 /* compression: zlib (1676 bytes) */
+static const char cstring[] = "x\332\255V\317s\0237\024n2\264\023J\n\t\005\332\351\264\035\205\241q\241\304-\220\002\3030tL\022h:@B\322\322\366\264#\357\276\265\205w\245\365J\233\330t:\345\350\343\036\367\270G\037s\3641G\216\034}\354\237\300\237\320\047\311\353\0378p\200z\306\273o\365\236>===\275\367\021\252\310\017-\"\252O\301Uw\276U1\000\361cZ\013\201\253\213\345[\344\366C\010E\334~\302`\237\010\237\334v\005W\254\226\210D\022\312=\342\261X\317{}\230\361B!U\314<\360\306\214\211\210\337\252\237\034\033Z\336\371i\215r.\024\241R\262\032\047J\220\030\250\267\"x\320&\241qr\017\235\334\344{4`\036\t\205\007\227\t\264\"\234\213P%\267\244\327-\371\"V1\345\245\313\244\206P\205\261\254\323\010p)B[L\222GB\001Qu\014\314Z[\325\005\0478\346A\300\252\020S\005\270\232\366\017Qcm\304\311\366\306\366\312\352\315U\343m\014:\214\222\310\244\352\006\350(H\035\264j\302\002\205\350\252\035\201,\223M\237\264EB8\240_\270\213\010\355\306\047\250:p\"Ai\201\224\314\236\251b\202;8\235\361Zi\020&\266\007z\366=\032H(S\\\331\025\261\016\032\006\014\360<\023%1\206\006\203\3061mS\"#\326\200\tE-\026ID=\317\301%pz\020hX\301e\231V]\217IZ\r\000\270y\266\324\367RA\344\004BD\345\250\335\252\271LZ\225\207\201\007\213-m<8$1\202p\201A\363i\022(\34281x\211\013\216C\274\304x\315\005_\301 \3561\032\240\326e\234)\307\341I\030\265\313\016\356\003\312!\316c\306q\342S\026\330H\2610\302\343\0337KB\252\352S\026\022\002\277l&\313\313F\016\204K\003+\212\310\276\365v\006Z\314\201\004\235wmzU\201`2\357A\254,$%\3336\013\354\025!\230A$bn#\300\263\230Zh\210n\342\361\277\300\273\001\320\330\"1\316!.\026zg@\235\312h^ A\313\305S\253\r\201}\037s\357\365\3550\336\030\014\311@\024Z{M\337}g\357\261\207\241c\"\211]\260\262\242q\ro\315\373B\276\347q\211\350\335\347\276\323\314\304\\Cc\025\350<W\203\013O<\252h\371\010\255-v\272Z\r\016\260\\\331]\333\334\\Cuc+\032\274\312\303;\353\232\225\035g\244\320\371\201%iL\205\327]Q\256v\000U\023\037G\300\274\246>\002,j\357\232\3533\222\216\202\031\323Mal\004\001\213$\223\367X\020<1\3479\222\246\261&tSX[\221.\373X\026\207""\3024\302\270\352\315\000\246\3468\"\332\206\230\t\217\271[c\3224\346\204n\n\324\346\003\"\014\336G\314\037i\246f\357\230f\261\253\307\306\304i\214I\345\333`\360\3665`\027\232\tp\027\314\301<`R\r\205i\350q\325\024\260Q\376\216\235L\354oE\023\037o\000\032S\277\035\254\\\205\032\343\223C\332u\247(\203\236\315\2527\345\335\233sn\240\301\0224\220\344H\302\232\271\213g\377\000\273g\361>\002z\244\231\006/t\242H&9\034\212\023\256\331YyD\324\364\341\267\360\277\216,\305y\204\315{\007|\307\0310\t\354\302\330q5\327\030\t\3504S\020\352\001O\317\301\237\237pW\277k\205+\370\263\335UK!e\334\274\205\227\004F\307ih\337zy\307A\216\340\270up\0332\t\355\327\000E\213\232\007Y)\341\246\214\201\263\301\013\273=\245+\226\306h&4(`\013\0021\025\265\341\000\264\364\007Fn\350\212\034s}*\242\216\243@\352\2750\251\251\004\322\"\306\001yOQ&\235j\342\373\030k\323\334\251ls\227\211\362\320PV\251\204*Un\3351D\302d\225kZ\265\213E\031\034\014\017\362L\027m\334\206\253+\247\213\005\313\025\tW\303\366\213\014\013\251XXF\317Uy\310\256<\345\351\360\230\207\366\315V|\010#\325\306\253\205\244\0260R\206\210B\034#\005B\250v\221\273\303V\356\263X*?\2405\351\007\202\252\353\253~\220\310\272yX\177\261\201 s\032\220a}\324:\245t\026x\314\223\206A2\216\323tRH\373x\006\r\303\242\220ik\232\255\3515\347\216\031\322\361F\226\036r\334\210c\026\341\221!i\350\373\200N\210h\230\270\243\014\026\373\334\361T\204\021\212h\"\301\241*25\017m-\233\2151\252\350n\214\031\256\373\243\006\0025 \225\246\213\031^\242}3\254D\377-!\260\364\013\017\034\271\240\336\256\255\273F\224J\013\246\357\341+q\225\322\327\177\262\004X&\241X\010z\n\346(\272\230\360\202a;&\272I\204\375\025\014Y\260\214a\237y\252\276oj\212}\332H\267\266\236\317\364\217}\334\371.}\374\274\362\357\334\251\216J\257\244\353\331\211\374J^)\006nd\347\263\365|6/u\317v\251\035\374;\253d\2173/\277\360r\371f\357X\25729\372M\376\317\201\327[\322\203_fkY3\237\351\317\235\350\\\355\354\030\260\345|&_\354\317\237N/i\363\376\334|\347~z5\375-[\322\342\335\016K\233\317+\257>\372\340""\370\047\235\255l5\333\317\275\227\227n\365J\207\347\016\233\332\340Q\266\224\375\230\237\350^\353>\355\315\350\201-\374\234\357\256u\237\365\026\255\376\302\313\257\257\036\254\364\214\365\203\314\330\374\222Bv\305\242\236\354\374\221\376\232}\221\337\350.\r5}\364=I+\326\340\253l\375%Y=X\357\315\035\316\036^8\244\375\271\205t6]\316f\262O\263{\371\371\274\322\237[LO\247\327\263\323\3315\334\353\305\356j\367\257\3362\332.\351M^\321\033\273\220\206\030\277\237\273\353\007s\275\331\336\371^\245?\177\252\323\354/\234K\275l%ov\217\037\2349\370\263W\3059\313/f_\030?\036f\213\332\213\375\024\003\374\352\244\336\374\375\364v\326\264\321\271e\303\364s\272\221-f%\035\274\205\364\303t\047mZ\001C\207\201B\374\263\270\2633x\002\264\277\240\235\240i\234}\236\237\313%nu\336\036\344R\177\341\2634\311\356\242\t\256\326\374\017+\240\376\260";
+    PyObject *data = __Pyx_DecompressString(cstring, 1676, 1);
     #define __Pyx_DecompressString_LZSS_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2289 bytes) */
-static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016one ?flag p\241@\214`\253ue\016\001r\272  \343\000u\373mn\017\007self.\366\234\"s,\007\002loca\rl\005\003op\r\003\366\001\027\004H\002\267s c\204\204\003beM\000n\357vert\304Ca P\364\253c\310\205\003 \352` pic\203kl\264@X\016U\006\223A\031Cc\357lear\301\003inn\re\004\004opw6\362\204\001\334\000B\005\177exchangP\006\277ffsets\236,i;nk\304$slo\026\005\200\207\003\200\377\2007\211\2008\276E\373A\335C\206\202<\216fo\357urce\260ctar\007get\337\2026\342eY>\341\2037\240\2042\331u\231\207\002\207\212\001al\265\205\001te} \256\206\003data.\013\020\370\343\211\003\265\213\001\213d.ASCI\377IClockOpj\000\004.\247\207\006c\373\211\002__\017\007\276\355atate_\022\006o\377nstantRe\017setC\001\t4\020\020\014:\0207pyS\213\206\002Co\002\0053\021\374\021\010\200\016Ellips\377isFillVa\027lue\000\007s\310\017\034\007\363\000v\314\016Op\357\213\001ion\000\006\350\212/\017\t\047\027.\272\212\002opP\377eriodicO\002\000\007p\336/\034\007\202\021\337\210\003?\000\231\215\002\261O,\021\020\007\240NRe\245\214\001S""\340\301A\000\010\342O\017\013+\031.ta\377keRingSl\303ot\000\005>\020\033\004\3251Se\277quence\370BL\007ist\000\006\373o\017\t\376n\271b\377WindowOp\300\000\n2\024$\005\201\022\256\216\001\030\006be\247ginE\013\365\001_\216\212\005d\350\264\204\003\272\204\003\240\024sN\026s.g\335e\360\003s.s\000\007lo\377tStepLooAp\000\005\377\020\033\004\3052\024\005o\304\204\005]s@\006run\324\223\001.\331\223\007\337__Pyx\001\000Di\377ct_NextR\357ef__\375\220\004e__\363__\322\221\002\000\006_get/item\026\001d0\001 \000\357func&\001get\341s\246\207\0024\000\264\217\003<\001mai\275n\003\002odulM\002n[am\002\003ew]\001p~\000\177checksuT\000\370\n\001?\004\025\001type_\355_\037\001un\325\216\002e_E\315n \005vt\256\221\001\241\001qu\303alO\005\363\220\005\304\210\016\215\221\006ex^\325\001set_\203\005s\260\010~\341\210\016__test\321\001\375s\250\221\001outine\367abc\373\211\005_buf\367fer\317\220\003asyn\177cio.cor#\003\377sbasebat\247ch_\323\220\002\321bc\265\217\002c\365lF\000_\234 trac\356!\000ckc\224\212\001cop\277ycount\205\217\006d\177istsim.\370`;t.\217\223\006dtd\233!\000\002\357_is_\315\227\003emp\377tyencode\357enum\276\225\002err\177orevery\312\217\005\276\321\217\006first\270\222\001s\377float64f\317lush\000\002\252\003fo\017rmat\300\226\004\347A\227\225\001\202aodids\367\224\002in4\000z\221as\000\002izek\320\222\002\177maskmem\241\227\001\316\231\227\001nn_\347\222\002\373And\327imn\353`_i\002np\336\205\224\002objo\334\220\003op\374\264\204\006\274\204\007own_dt\377packpaus\237e_atp\327\211\002)\000r~\336\210\002regist\351\000?ingrun\346\223\001\253\221\001\343et\220\225\004\360\227\002\260\000kss\310\241\000\250\221\002\255\221\001s\322\217\002\250\226\002ss\317tart\372\223\002\371\225\001op\306\205\224\002st\005\001\322\231\001\035\000ru\307ctt\374\210\001\375\206\013\212\220\003ti\275m\247`epun\243\001u\335n\222\003ed_\341\"up\317date\232\225\002\321\224\003wi\217dthw\267\210\002\000\003\234cx\377O\200\001\330\004\n\210+\377\220Q\200A\340\010\017\210\377t\2201\220D""\230\013\240\3671\240A\t\0057\230\"\230\377D\240\002\240\047\250\025\250\375a \003}\230A\230Q\230\377d\240$\320&8\270\004\373\270A\010\013%\240\177\260d\373\270!M\001\034\230C\230q\377\240\001\330\010\013\2102\210\375R[\0007\230&\240\001\240\277\021\330\014\022\220*A\001\330\377\010\014\210G\2202\220U\373\230!\007\001B\210i\220q\377\200A\360\006\000\t\r\210\377O\2304\230w\240d\320\377*:\270\047\300\026\300q\376(\001N\230!\2305\240\013_\2503\250j\270T\000\014\"\000\3775\240\014\250C\250z\270\375\021\032\003$\320\0362\260-\355\270)\002L\230\037\002J\220e\373\2301P\003\016\210X\220T\237\230\032\2407\250k\002\025\002\330\356\365\000u\220Aq\003\035\230D\377\320 4\260D\270\010\300\377\002\300$\300a\330\010\020\377\220\002\220&\230\001\230\023\377\230F\240\"\240A\330\010\377\021\220\022\2206\230\022\230\3753\377\000)\2504\250{\270\271&)\000\275\000\013\2101\325\001$\373\220m\275 H\250D\260\010\377\270\002\270\"\270A\330\014\377\017\210q\330\020\026\220d\377\230-\240q\250\t\260\024\357\260Y\270b]\000&\310\002\355\310\363\002M\230\273\000\017\210w\355\220\336 \360\016\371\001G\220<}\230\355\002G\220:\230Q\243!\177H\220E\230\021\230\047\271!\377\020\220\005\220R\220q\330\241\014\005\001\270 \246 ]\000\025\327\000\024\376\225@a\330\020\022\220$\220\377a\220r\230\030\240\026\240\271s\350\000~\000t\2207\341 \020?\027\220u\230B\230\324\000\220\000";
-    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2289, 4128);
+    #elif (CYTHON_COMPRESS_STRINGS) > 0 && (CYTHON_COMPRESS_STRINGS) <= 90 /* compression: lzss (2225 bytes) */
+static const char cstring[] = "\377 at 0x o\377bject>(t\377ree frag\377ment).: \377<MemoryV\377iew of <\377contiguo\377us and d\263ir4\001\007\rin\021\005s\277trided\"\010 7or \004\031><(\tA\006\377>?Cannot\377 assign \377to read-\277only m\240\002v\376\242\000Invalid\377 mode, esxp\324\000|\000\047c\047t\001\377\047fortran\317\047, gH\000%\005sh\367ape\222\000 axi\377s Note t\375h\226 Cython\375 \021\000delibe\317ratek\000\320\001ct\373er!\001n PEPo-484\212\"re\303!\177s subcl\246\000\373es\261!built\375i\260\000ypes. \377If you n\311e\224 \303\000p\316\000%\tth\277en set\200\000e\373 \047\357\002ation\377_typing\047\366\355$iv\242\000o Fa\337lse.a\211 co\351r\345!\370 e\315@uts\374\365 ?\002arraya\377 spike o\376\016\010groupad\373d_\324 ecoll\374\200`f\000s.abcd\377isableen\376\001\002xt/step\377_loop.py_xgcis\025\003d\233`\365eV\003s\212#neur\377onsno de\377fault __\377reduce__\367 du\261\002non-\336\226`vial\033\000ci\377nit__num\357py._\305\000e.m\3725\000i\264\002 fail\316\244#imp\274@\033\tum\367ath\021\016self\355.\361\002s,\007\002loc\033al\005\003op\r\003\313\001\027\004\352\256`u\246@c\331cbe \177convert\231C\247a P\200c\235\205\003 \277` \037pickl\211@X\016U\006|\350!\031Cclear\301\003\357inne\004\004op \360x5\307\204\001\334\000B\005exch\267angP\006ff\371`s\356\236,ink\304$slo\211t\003\005\326\206\002sP6\211\2008\275Fo\357urce\337Ctar\307getS8\246c\317\202<opd\327\2007\226\2012u\235\206\002\213\211\001al\344\204\001\367te \262\205\003data\341.\013\020\347\210\003\271\212\001\226\212\003s.A\377SCIIClocWkOp\000\004.\253\206\006c\377\210\002\363__\017\007\234atate\375_\022\006onstan\177tResetC\001\t\2704\020\020\014:\020pyS\272\205\002C\341o\002\0053\021\021\010\200\016Ell\377ipsisFil\277lValue\000\007s\260\310\017\034\007\363\000\314\016Op\363\212\001iCon\000\006\212/\017\t\047\027.\276\211\002\377opPeriod\027icO\000\007p\336/\034\007\202\021\210\216\210\003?\000\235\214\002O,\021\020\007\240NR\005e\251\213\001S\301A\000\010\342O\017\013+\031\377.takeSeq\337uence\272BLi\203st\000\006""\275o\017\t\300n\373BW\177indowOp\000\n\3602\024$\005\255Q2\013begi)nE\013\267\001_\377\210\005d\366c\374cz\240\024sN\026s.ge\360\003\367s.s\000\007lotS\177tepLoop\000\005P\377\020\033\004\257\022\024\005o\206\204\005s@\006\327run\232\222\001.\237\222\007__\367Pyx\001\000Dict\377_NextRef\373__\303\217\004e____\374\230\220\002\000\006_getit\313em\026\001d0\001 \000fu{nc&\001gets\350\206\002x4\000\372\215\003<\001main\003\002\357odulM\002nam\326\002\003ew]\001p~\000ch\037ecksuT\000\n\001?\004~\025\001type__\037\001{un\306\215\002e_En \005\363vt\364\217\001\241\001qual\260O\005\271\217\005\206\210\016\323\217\006ex\325\001s\227et_\203\005s\260\010\243\210\016___test\321\001s\356\217\001\377outineab\375c\275\211\005_buffe\375r\300\217\003asynci\337o.cor#\003sb\377asebatchi_\304\217\002\321bc\246\216\002clF\000\275_\234 trac!\000c\373kc\326\211\001copyc\357ount\366\215\006dis\337tsim.\370`t.\316\325\221\006dtd\233!\000\002_i\373s_\223\226\003empty\377encodeen\373um\204\224\002error\237every\273\216\005\302\216\006f\377irstflag\377sfloat64\237flush\000\002\252\003f\037ormat\206\225\004\347A\335\223\001\336\202adids\275\223\002in\3644\000\221as\000\002izek\316\301\221\002mem\343\225\001\333\225\001nn\371_\324\221\002\367Andimn\332\347`_e\002np\307\222\002ob\233jo\311\217\003op\260\204\006\270\204\007o\377wn_dtpac\377kpause_a\323tp\225\211\002)\000r\234\210\002reogist\345\000un\317\222\001\306\224\220\001et\316\223\004\256\226\002\250\000ks\221s\231\000\221\220\002\226\220\001s\214\217\002\346\224\002s\237start\343\222\002\267\224\001o\215p\356\222\002st\005\001\220\230\001\035\000r\217uctt\266\210\001\365\206\013\304\217\003t{im\237`epun\237\001\273un\216\003ed_\331\"u\237pdate\266\223\002\272\223\003w\037idthw\257\210\002\000\003\224c\377xO\200\001\330\004\n\210\377+\220Q\200A\340\010\017\377\210t\2201\220D\230\013\357\2401\240A\t\0057\230\"\377\230D\240\002\240\047\250\025\373\250a \003}\230A\230Q\377\230d\240$\320&8\270\367\004\270A\010\013%\240\177\260\367d\270!M\001""\034\230C\230\377q\240\001\330\010\013\2102\373\210R[\0007\230&\240\001\177\240\021\330\014\022\220*A\001\377\330\010\014\210G\2202\220\367U\230!\007\001B\210i\220\377q\200A\360\006\000\t\r\377\210O\2304\230w\240d\377\320*:\270\047\300\026\300\375q(\001N\230!\2305\240\277\013\2503\250j\270T\000\014\376\"\0005\240\014\250C\250z\373\270\021\032\003$\320\0362\260\333-\270)\002L\230\037\002J\220\367e\2301P\003\016\210X\220?T\230\032\2407\250k\002\025\002\335\330\365\000u\220Aq\003\035\230\377D\320 4\260D\270\010\377\300\002\300$\300a\330\010\377\020\220\002\220&\230\001\230\377\023\230F\240\"\240A\330\377\010\021\220\022\2206\230\022\373\2303\377\000)\2504\250{s\270&)\000\275\000\013\2101\325\001\367$\220m\275 H\250D\260\377\010\270\002\270\"\270A\330\377\014\017\210q\330\020\026\220\377d\230-\240q\250\t\260\337\024\260Y\270b]\000&\310\333\002\310\363\002M\230\273\000\017\210\333w\220\336 \360\016\371\001G\220\373<\230\355\002G\220:\230Q\376\243!H\220E\230\021\230\047\376\271!\020\220\005\220R\220qC\330\014\005\001\270 \246 ]\000\025\327\000\375\024\225@a\330\020\022\220$\377\220a\220r\230\030\240\026s\240s\350\000~\000t\2207\341 \177\020\027\220u\230B\230\324\000\000\220\000";
+    PyObject *data = __Pyx_DecompressString_LZSS(cstring, 2225, 3934);
     #define __Pyx_DecompressString_UNUSED
     if (unlikely(!data)) __PYX_ERR(0, 1, __pyx_L1_error)
     const char* const bytes = __Pyx_PyBytes_AsString(data);
     #if !CYTHON_ASSUME_SAFE_MACROS
     if (likely(bytes)); else { Py_DECREF(data); __PYX_ERR(0, 1, __pyx_L1_error) }
     #endif
-    #else /* compression: none (4128 bytes) */
-static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importone flag per valueone ring column per valueself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.clear,self.inner,self.op cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.ring,self.values cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.op,self.values cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisFillValuesFillValues.__reduce_cython__FillValues.__setstate_cython__OperationOperation.__reduce_cytho""n__Operation.__setstate_cython__Operation.step_opPeriodicOpPeriodicOp.__reduce_cython__PeriodicOp.__setstate_cython__PythonOpPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeRingSlotRingSlot.__reduce_cython__RingSlot.__setstate_cython__SequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbegincclearcline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmaskmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationoperationsown_dtpackpause_atperiodpoprecordregisterringrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstridesstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevaluevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330""\014\022\220*\230A\230Q\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
+    #else /* compression: none (3934 bytes) */
+static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <contiguous and direct><contiguous and indirect><strided and direct or indirect><strided and direct><strided and indirect>>?Cannot assign to read-only memoryviewInvalid mode, expected \047c\047 or \047fortran\047, got Invalid shape in axis Note that Cython is deliberately stricter than PEP-484 and rejects subclasses of builtin types. If you need to pass subclasses then set the \047annotation_typing\047 directive to False.a recorded index outside the arraya spike outside the groupadd_notecollections.abcdisableenableext/step_loop.pyxgcisenabledmore spikes than neuronsno default __reduce__ due to non-trivial __cinit__numpy._core.multiarray failed to importnumpy._core.umath failed to importself.arrays,self.local,self.op,self.steps,self.values cannot be converted to a Python object for picklingself.arrays,self.op,self.spikes,self.values cannot be converted to a Python object for picklingself.clear,self.inner,self.op cannot be converted to a Python object for picklingself.deliverer,self.exchanger,self.offsets,self.op,self.sinks,self.slots,self.strides cannot be converted to a Python object for picklingself.op cannot be converted to a Python object for picklingself.op,self.source,self.target cannot be converted to a Python object for picklingself.op,self.values cannot be converted to a Python object for picklingself.ops cannot be converted to a Python object for picklingself.s cannot be converted to a Python object for picklingunable to allocate array data.unable to allocate shape and strides.ASCIIClockOpClockOp.__reduce_cython__ClockOp.__setstate_cython__ConstantResetConstantReset.__reduce_cython__ConstantReset.__setstate_cython__CopySpikesCopySpikes.__reduce_cython__CopySpikes.__setstate_cython__EllipsisFillValuesFillValues.__reduce_cython__FillValues.__setstate_cython__OperationOperation.__reduce_cython__Operation.__setstate_cython__Operation.step_opPeriodicOpPeriodicOp.__reduce_cython__PeriodicOp.__setstate_cython__PythonO""pPythonOp.__reduce_cython__PythonOp.__setstate_cython__RecordStateRecordState.__reduce_cython__RecordState.__setstate_cython__RecordState.takeSequenceSpikeListSpikeList.__reduce_cython__SpikeList.__setstate_cython__SpikeWindowOpSpikeWindowOp.__reduce_cython__SpikeWindowOp.__setstate_cython__SpikeWindowOp.beginSpikeWindowOp.take_exchangedSpikesSpikes.__reduce_cython__Spikes.__setstate_cython__Spikes.getSpikes.setSpikes.slotStepLoopStepLoop.__reduce_cython__StepLoop.__setstate_cython__StepLoop.operationsStepLoop.runView.MemoryView__Pyx_PyDict_NextRef__annotate____class____class_getitem____dict____func____getstate____import____main____module____name____new____pyx_checksum__pyx_state__pyx_type__pyx_unpickle_Enum__pyx_vtable____qualname____reduce____reduce_cython____reduce_ex____set_name____setstate____setstate_cython____test___is_coroutineabcallocate_bufferarraysasyncio.coroutinesbasebatch_stepsbegincclearcline_in_tracebackclockcopycountdelivererdistsim._ext.step_loopdtdtypedtype_is_objectemptyencodeenumerateerroreveryexchangeexchangerfirstflagsfloat64flushflush_stepsformatfortranfunctiongetididsindexint64itemsitemsizeklocalmemviewmodenn_localnamendimnext_flushnpnumpyobjoffsetsopoperationoperationsown_dtpackpause_atperiodpoprecordregisterrunselfsetsetdefaultshapesinkssizeslotslotssourcespikesstartstepstep_opstepsstopstridesstructttaketake_exchangedtargettimestepunpackunrecorded_firstupdatevaluevalueswidthwindowwindow_stepsxO\200\001\330\004\n\210+\220Q\200A\340\010\017\210t\2201\220D\230\013\2401\240A\200A\340\010\017\210t\2207\230\"\230D\240\002\240\047\250\025\250a\200A\340\010\017\210}\230A\230Q\230d\240$\320&8\270\004\270A\200A\340\010\017\210}\230A\230Q\230d\240%\240\177\260d\270!\200A\340\010\034\230C\230q\240\001\330\010\013\2102\210R\210t\2207\230&\240\001\240\021\330\014\022\220*\230A\230Q\330\010\014\210G\2202\220U\230!\330\010\014\210B\210i\220q\200A\360\006\000\t\r\210O\2304\230w\240d\320*:\270\047\300\026\300q\330\010\014\210N\230!\2305\240\013\2503\250j""\270\001\330\010\014\210O\2305\240\014\250C\250z\270\021\330\010\014\210N\230$\320\0362\260-\270q\330\010\014\210L\230\001\330\010\014\210J\220e\2301\200A\360\006\000\t\016\210X\220T\230\032\2407\250!\330\010\014\210J\220e\2301\330\010\017\210u\220A\200A\360\006\000\t\035\230D\320 4\260D\270\010\300\002\300$\300a\330\010\020\220\002\220&\230\001\230\023\230F\240\"\240A\330\010\021\220\022\2206\230\022\2303\230d\240)\2504\250{\270&\300\002\300!\330\010\013\2101\330\014\022\220$\220m\2401\240H\250D\260\010\270\002\270\"\270A\330\014\017\210q\330\020\026\220d\230-\240q\250\t\260\024\260Y\270b\300\002\300&\310\002\310!\330\010\014\210M\230\021\330\010\017\210w\220a\200A\360\016\000\t\r\210G\220<\230q\330\010\014\210G\220:\230Q\330\010\014\210H\220E\230\021\230\047\240\021\330\014\020\220\005\220R\220q\330\014\020\220\005\220U\230!\2304\230q\330\020\025\220T\230\024\230Q\230a\330\020\022\220$\220a\220r\230\030\240\026\240s\250!\330\014\017\210t\2207\230!\330\020\027\220u\230B\230a\330\010\017\210q";
     PyObject *data = NULL;
     #define __Pyx_DecompressString_UNUSED
     #define __Pyx_DecompressString_LZSS_UNUSED
     #endif
     PyObject **stringtab = __pyx_mstate->__pyx_string_tab;
     Py_ssize_t pos = 0;
-    for (int i = 0; i < 219; i++) {
+    for (int i = 0; i < 211; i++) {
       Py_ssize_t bytes_length = str_length_index[i].length;
       PyObject *string = PyUnicode_DecodeUTF8(bytes + pos, bytes_length, NULL);
-      if (likely(string) && i >= 44) PyUnicode_InternInPlace(&string);
+      if (likely(string) && i >= 41) PyUnicode_InternInPlace(&string);
       if (unlikely(!string)) {
         Py_XDECREF(data);
         __PYX_ERR(0, 1, __pyx_L1_error)
@@ -40845,8 +39578,8 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       stringtab[i] = string;
       pos += bytes_length;
     }
-    for (int i = 219; i < 230; i++) {
-      Py_ssize_t bytes_length = bytes_length_index[i-219].length;
+    for (int i = 211; i < 222; i++) {
+      Py_ssize_t bytes_length = bytes_length_index[i-211].length;
       PyObject *string = PyBytes_FromStringAndSize(bytes + pos, bytes_length);
       stringtab[i] = string;
       pos += bytes_length;
@@ -40856,14 +39589,14 @@ static const char bytes[] = " at 0x object>(tree fragment).: <MemoryView of <con
       }
     }
     Py_XDECREF(data);
-    for (Py_ssize_t i = 0; i < 230; i++) {
+    for (Py_ssize_t i = 0; i < 222; i++) {
       if (unlikely(PyObject_Hash(stringtab[i]) == -1)) {
         __PYX_ERR(0, 1, __pyx_L1_error)
       }
     }
     #if CYTHON_IMMORTAL_CONSTANTS
     {
-      PyObject **table = stringtab + 219;
+      PyObject **table = stringtab + 211;
       for (Py_ssize_t i=0; i<11; ++i) {
         #if PY_VERSION_HEX >= 0x030F0000
         PyUnstable_SetImmortal(table[i]);
@@ -41061,69 +39794,59 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[21] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[21])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[22] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[22])) goto bad;
-  }
-  {
-    const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
-    PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
-  }
-  {
-    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 413};
+    const __Pyx_PyCode_New_function_description descr = {8, 0, 0, 8, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 359};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_window_steps, __pyx_mstate->__pyx_n_u_next_flush, __pyx_mstate->__pyx_n_u_flush_steps, __pyx_mstate->__pyx_n_u_batch_steps, __pyx_mstate->__pyx_n_u_unrecorded_first};
-    __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[22] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_begin, __pyx_mstate->__pyx_kp_b_iso88591_A_O4wd_q_N_5_3j_O5_Cz_N_2_q_L_Je, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[22])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 423};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 3, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 369};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_ids, __pyx_mstate->__pyx_n_u_steps};
-    __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[23] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take_exchanged, __pyx_mstate->__pyx_kp_b_iso88591_A_XT_7_Je1_uA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[23])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[26] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[26])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[24] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[24])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[25] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[25])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 526};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 472};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[26] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_operations, __pyx_mstate->__pyx_kp_b_iso88591_A_t1D_1A, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[26])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 530};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 476};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_first, __pyx_mstate->__pyx_n_u_stop, __pyx_mstate->__pyx_n_u_dt, __pyx_mstate->__pyx_n_u_pause_at, __pyx_mstate->__pyx_n_u_step, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_t, __pyx_mstate->__pyx_n_u_op};
-    __pyx_mstate_global->__pyx_codeobj_tab[29] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[29])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[27] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_run, __pyx_mstate->__pyx_kp_b_iso88591_A_G_q_G_Q_HE_Rq_U_4q_T_Qa_ar_s_t, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[27])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[30] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[30])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[28] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[28])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[31] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[31])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[29] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[29])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 593};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 539};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_width, __pyx_mstate->__pyx_n_u_steps, __pyx_mstate->__pyx_n_u_values};
-    __pyx_mstate_global->__pyx_codeobj_tab[32] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[32])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[30] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_step_loop_pyx, __pyx_mstate->__pyx_n_u_take, __pyx_mstate->__pyx_kp_b_iso88591_A_D_4D_a_F_A_6_3d_4_1_m1HD_A_q_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[30])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 1};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
-    __pyx_mstate_global->__pyx_codeobj_tab[33] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[33])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[31] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_reduce_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[31])) goto bad;
   }
   {
     const __Pyx_PyCode_New_function_description descr = {2, 0, 0, 2, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 3};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_pyx_state};
-    __pyx_mstate_global->__pyx_codeobj_tab[34] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[34])) goto bad;
+    __pyx_mstate_global->__pyx_codeobj_tab[32] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[32])) goto bad;
   }
   Py_DECREF(tuple_dedup_map);
   return 0;
@@ -48347,29 +47070,6 @@ __pyx_fail:
 }
 
 /* ObjectToMemviewSlice */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_d_dc_double(PyObject *obj, int writable_flag) {
-    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
-    __Pyx_BufFmt_StackElem stack[1];
-    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_FOLLOW), (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
-    int retcode;
-    if (obj == Py_None) {
-        result.memview = (struct __pyx_memoryview_obj *) Py_None;
-        return result;
-    }
-    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
-                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 2,
-                                                 &__Pyx_TypeInfo_double, stack,
-                                                 &result, obj);
-    if (unlikely(retcode == -1))
-        goto __pyx_fail;
-    return result;
-__pyx_fail:
-    result.memview = NULL;
-    result.data = NULL;
-    return result;
-}
-
-/* ObjectToMemviewSlice */
 static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(PyObject *obj, int writable_flag) {
     __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
     __Pyx_BufFmt_StackElem stack[1];
@@ -48402,29 +47102,6 @@ static CYTHON_INLINE int __pyx_memview_set_double(char *itemp, PyObject *obj) {
         return 0;
     *(double *) itemp = value;
     return 1;
-}
-
-/* ObjectToMemviewSlice */
-static CYTHON_INLINE __Pyx_memviewslice __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint8_t__const__(PyObject *obj, int writable_flag) {
-    __Pyx_memviewslice result = __Pyx_MEMSLICE_INIT;
-    __Pyx_BufFmt_StackElem stack[1];
-    int axes_specs[] = { (__Pyx_MEMVIEW_DIRECT | __Pyx_MEMVIEW_CONTIG) };
-    int retcode;
-    if (obj == Py_None) {
-        result.memview = (struct __pyx_memoryview_obj *) Py_None;
-        return result;
-    }
-    retcode = __Pyx_ValidateAndInit_memviewslice(axes_specs, __Pyx_IS_C_CONTIG,
-                                                 (PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) | writable_flag, 1,
-                                                 &__Pyx_TypeInfo_nn_uint8_t__const__, stack,
-                                                 &result, obj);
-    if (unlikely(retcode == -1))
-        goto __pyx_fail;
-    return result;
-__pyx_fail:
-    result.memview = NULL;
-    result.data = NULL;
-    return result;
 }
 
 /* Declarations */

@@ -2,9 +2,9 @@
 
 Every code object of the schedule becomes one operation (a `StepOp`: a C
 function and its state, see step_op.pxd). Code objects with a compiled form
-(a group's exact step, constant resets, ring-buffer slots, the spike window)
-give their own; any other runs as `PythonOp`, its Python ``run(step, t,
-dt)`` called from here. The loop returns to Python only at the end of a
+(a group's exact step, constant resets, the spike window here; ring-buffer
+slots in delivery.pyx) give their own; any other runs as `PythonOp`, its
+Python ``run(step, t, dt)`` called from here. The loop returns to Python only at the end of a
 window where the caller asked it to (progress reports, checkpoints), so the
 Python per-step loop of network.py disappears; the order of the work and
 every value computed are those of that loop.
@@ -16,7 +16,7 @@ import numpy as np
 cimport numpy as cnp
 from cpython.pycapsule cimport PyCapsule_New, PyCapsule_GetPointer
 from cpython.object cimport PyObject_SetAttr
-from libc.stdint cimport int64_t, uint8_t
+from libc.stdint cimport int64_t
 from libc.stdlib cimport malloc, realloc, free, qsort
 from libc.string cimport memcpy
 from step_op cimport (StepOp, SpikeSlot, Spike, Deliverer, EventSink, Exchange,
@@ -232,60 +232,6 @@ cdef int _fill_values(void* state, int64_t step, double t, double dt) except -1:
     for i in range(self.n):
         values[i] = value
     return 0
-
-
-cdef class RingSlot(Operation):
-    """A ring buffer's slot of the step applied to its variable:
-    ``values += ring[step % n_slots]`` (only where ``mask``, if given: the
-    neurons not refractory for an '(unless refractory)' variable), then the
-    slot emptied."""
-    cdef double* values
-    cdef double* ring
-    cdef const uint8_t* mask
-    cdef Py_ssize_t n, n_slots
-    cdef tuple keep_alive
-
-    def __init__(self, double[::1] values, double[:, ::1] ring, mask):
-        cdef const uint8_t[::1] flags
-        if ring.shape[1] != values.shape[0]:
-            raise ValueError("one ring column per value")
-        self.n, self.n_slots = values.shape[0], ring.shape[0]
-        self.values = &values[0] if self.n else NULL
-        self.ring = &ring[0, 0] if self.n and self.n_slots else NULL
-        self.mask = NULL
-        if mask is not None:
-            flags = mask
-            if flags.shape[0] != self.n:
-                raise ValueError("one flag per value")
-            self.mask = &flags[0] if self.n else NULL
-        self.keep_alive = (values, ring, mask)
-        self.op.run = _ring_slot
-        self.op.state = <void*>self
-
-
-cdef int _ring_slot(void* state, int64_t step, double t, double dt) except -1:
-    cdef RingSlot self = <RingSlot>state
-    if self.ring == NULL:
-        return 0
-    with nogil:
-        _add_slot(self.values, self.ring + (step % self.n_slots) * self.n, self.mask, self.n)
-    return 0
-
-
-cdef inline void _add_slot(double* values, double* row, const uint8_t* mask,
-                           Py_ssize_t n) noexcept nogil:
-    # Locals, not the object's fields: extensions build without strict
-    # aliasing, so each store would reload every field (and not vectorize).
-    cdef Py_ssize_t i
-    if mask == NULL:
-        for i in range(n):
-            values[i] += row[i]
-            row[i] = 0.0
-    else:
-        for i in range(n):
-            if mask[i]:
-                values[i] += row[i]
-            row[i] = 0.0
 
 
 cdef class SpikeList:

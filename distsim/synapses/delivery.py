@@ -11,7 +11,6 @@ import weakref
 import numpy as np
 
 from .._ext import delivery as delivery_kernels
-from .._ext import step_loop
 from ..core.scheduling import CodeObject, check_slot
 
 
@@ -37,6 +36,7 @@ class TargetBuffer(CodeObject):
         self.values = group.variables.arrays[variable]
         self.mask = group.write_mask(variable)  # not_refractory, for '(unless refractory)'
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
+        self._ring_slot = self._ring_slot_of = None
         self.name = None
         self.when = check_slot(when, f"'{group.name}.{variable}' input")
 
@@ -77,21 +77,28 @@ class TargetBuffer(CodeObject):
         for k in range(arriving.shape[1]):
             self.ring[(step + k) % n] = arriving[:, k]
 
+    def _slot(self):
+        """The compiled slot application (one for both step loops; remade
+        when `resize` replaces the ring)."""
+        if self._ring_slot is None or self._ring_slot_of is not self.ring:
+            self._ring_slot = delivery_kernels.RingSlot(self.values, self.ring, self.mask)
+            self._ring_slot_of = self.ring
+        return self._ring_slot
+
     def compiled_op(self):
         if self.values.dtype != np.float64 or not self.values.flags.c_contiguous:
             return None
-        return step_loop.RingSlot(self.values, self.ring, None if self.mask is None
-                                  else self.mask.view(np.uint8))
+        return self._slot()
 
     def run(self, step, t, dt):
         """Add what arrives now to the variable (and empty the slot); what
         arrives at a refractory neuron's held variable is dropped (Brian2)."""
+        if self.values.dtype == np.float64 and self.values.flags.c_contiguous:
+            self._slot().apply(step)
+            return
         row = self.ring[step % self.ring.shape[0]]
-        if self.mask is None:
-            delivery_kernels.add_and_clear(self.values, row)
-        else:
-            np.add(self.values, row, out=self.values, where=self.mask)
-            row[...] = 0.0
+        np.add(self.values, row, out=self.values, where=True if self.mask is None else self.mask)
+        row[...] = 0.0
 
 
 class AdditivePathway:
