@@ -10,7 +10,8 @@ KERNELS = ["random123", "connect", "synapse_store", "delivery", "neuron_kernels"
 
 # C headers of a module's loops (a change rebuilds it).
 HEADERS = {"neuron_kernels": ["ext/exact_pass.h"],
-           "random123": ["ext/philox.h", "ext/philox_lanes.h", "ext/binomial_lanes.h"],
+           "random123": ["ext/philox.h", "ext/philox_lanes.h", "ext/binomial_lanes.h",
+                         "ext/ziggurat_lanes.h"],
            "connect": ["ext/philox.h"]}
 
 # Modules that call MPI from C (the spike exchange): compiled and linked as

@@ -17,7 +17,8 @@
             "/root/.cache/distsim/venv-fc53de9fc77ada37/lib/python3.11/site-packages/numpy/_core/include/numpy/ufuncobject.h",
             "ext/binomial_lanes.h",
             "ext/philox.h",
-            "ext/philox_lanes.h"
+            "ext/philox_lanes.h",
+            "ext/ziggurat_lanes.h"
         ],
         "extra_compile_args": [
             "-O3",
@@ -1303,6 +1304,7 @@ static int __Pyx_init_tpflags_variables(void) {
 #include <stddef.h>
 #include "philox_lanes.h"
 #include "binomial_lanes.h"
+#include "ziggurat_lanes.h"
 #include <math.h>
 #include "pythread.h"
 
@@ -2131,7 +2133,7 @@ struct __pyx_t_7distsim_4_ext_9random123_CounterBatch;
 struct __pyx_t_7distsim_4_ext_9random123_BinomialTable;
 struct __pyx_t_7distsim_4_ext_9random123_BlockCache;
 
-/* "ext/random123.pyx":47
+/* "ext/random123.pyx":54
  * # draws the block (element, draw ^ (try << 56)), so draw indices must stay
  * # below 2**56.
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2142,7 +2144,7 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS = 0x100
 };
 
-/* "ext/random123.pyx":133
+/* "ext/random123.pyx":135
  * 
  * 
  * cdef enum:             # <<<<<<<<<<<<<<
@@ -2153,7 +2155,7 @@ enum  {
   __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS = 64
 };
 
-/* "ext/random123.pyx":138
+/* "ext/random123.pyx":140
  * 
  * 
  * cdef struct CounterBatch:             # <<<<<<<<<<<<<<
@@ -2166,7 +2168,7 @@ struct __pyx_t_7distsim_4_ext_9random123_CounterBatch {
   uint32_t words[(4 * __pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS)];
 };
 
-/* "ext/random123.pyx":260
+/* "ext/random123.pyx":264
  * 
  * 
  * cdef struct BinomialTable:             # <<<<<<<<<<<<<<
@@ -2183,7 +2185,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BinomialTable {
   int32_t count_by_top_bits[DISTSIM_INVERSION_TABLE_SIZE];
 };
 
-/* "ext/random123.pyx":275
+/* "ext/random123.pyx":279
  * 
  * 
  * cdef struct BlockCache:             # <<<<<<<<<<<<<<
@@ -2195,7 +2197,7 @@ struct __pyx_t_7distsim_4_ext_9random123_BlockCache {
   uint32_t words[4];
 };
 
-/* "ext/random123.pyx":340
+/* "ext/random123.pyx":344
  * 
  * 
  * cdef class BinomialDraws:             # <<<<<<<<<<<<<<
@@ -2211,7 +2213,7 @@ struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws {
 };
 
 
-/* "ext/random123.pyx":457
+/* "ext/random123.pyx":461
  * 
  * 
  * cdef class _AddCounts:             # <<<<<<<<<<<<<<
@@ -21037,7 +21039,7 @@ static CYTHON_INLINE double __pyx_f_6philox_philox_uniform(uint64_t __pyx_v_key,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":58
+/* "ext/random123.pyx":65
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -21052,7 +21054,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   long __pyx_t_2;
   int __pyx_t_3;
 
-  /* "ext/random123.pyx":60
+  /* "ext/random123.pyx":67
  * cdef void _make_ziggurat():
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)             # <<<<<<<<<<<<<<
@@ -21061,7 +21063,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   __pyx_v_f_r = exp(((-0.5 * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R) * __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R));
 
-  /* "ext/random123.pyx":61
+  /* "ext/random123.pyx":68
  *     cdef int i
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r             # <<<<<<<<<<<<<<
@@ -21070,7 +21072,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[0]) = (__pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA / __pyx_v_f_r);
 
-  /* "ext/random123.pyx":62
+  /* "ext/random123.pyx":69
  *     cdef double f_r = exp(-0.5 * ZIGGURAT_R * ZIGGURAT_R)
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21079,7 +21081,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[1]) = __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R;
 
-  /* "ext/random123.pyx":63
+  /* "ext/random123.pyx":70
  *     ziggurat_x[0] = ZIGGURAT_AREA / f_r
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):             # <<<<<<<<<<<<<<
@@ -21093,7 +21095,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 1; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":64
+    /* "ext/random123.pyx":71
  *     ziggurat_x[1] = ZIGGURAT_R
  *     for i in range(1, ZIGGURAT_LAYERS - 1):
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]             # <<<<<<<<<<<<<<
@@ -21104,7 +21106,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":66
+  /* "ext/random123.pyx":73
  *         ziggurat_x[i + 1] = sqrt(-2.0 * log(ZIGGURAT_AREA / ziggurat_x[i]
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0             # <<<<<<<<<<<<<<
@@ -21113,7 +21115,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS]) = 0.0;
 
-  /* "ext/random123.pyx":67
+  /* "ext/random123.pyx":74
  *                                             + exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])))
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):             # <<<<<<<<<<<<<<
@@ -21127,7 +21129,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   for (__pyx_t_3 = 0; __pyx_t_3 < __pyx_t_2; __pyx_t_3+=1) {
     __pyx_v_i = __pyx_t_3;
 
-    /* "ext/random123.pyx":68
+    /* "ext/random123.pyx":75
  *     ziggurat_x[ZIGGURAT_LAYERS] = 0.0
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])             # <<<<<<<<<<<<<<
@@ -21138,7 +21140,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
   }
 
 
-  /* "ext/random123.pyx":69
+  /* "ext/random123.pyx":76
  *     for i in range(ZIGGURAT_LAYERS + 1):
  *         ziggurat_f[i] = exp(-0.5 * ziggurat_x[i] * ziggurat_x[i])
  *     ziggurat_f[0] = f_r  # the base strip's rectangle has the tail's height             # <<<<<<<<<<<<<<
@@ -21147,7 +21149,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 */
   (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[0]) = __pyx_v_f_r;
 
-  /* "ext/random123.pyx":58
+  /* "ext/random123.pyx":65
  * 
  * 
  * cdef void _make_ziggurat():             # <<<<<<<<<<<<<<
@@ -21161,7 +21163,7 @@ static void __pyx_f_7distsim_4_ext_9random123__make_ziggurat(void) {
 
 }
 
-/* "ext/random123.pyx":75
+/* "ext/random123.pyx":82
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -21200,7 +21202,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("ziggurat_layers", 0);
 
-  /* "ext/random123.pyx":77
+  /* "ext/random123.pyx":84
  * def ziggurat_layers():
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]             # <<<<<<<<<<<<<<
@@ -21208,7 +21210,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
  * 
 */
   { /* enter inner scope */
-    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 77, __pyx_L1_error)
+    __pyx_t_1 = PyList_New(0); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 84, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
 
     __pyx_t_2 = (__pyx_e_7distsim_4_ext_9random123_ZIGGURAT_LAYERS + 1);
@@ -21216,10 +21218,10 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
 
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_7genexpr__pyx_v_i = __pyx_t_4;
-      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 77, __pyx_L1_error)
+      __pyx_t_5 = PyFloat_FromDouble((__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_7genexpr__pyx_v_i])); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 84, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
       __Pyx_GIVEREF(__pyx_t_5);
-      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 77, __pyx_L1_error)
+      if (unlikely(__Pyx_ListComp_AppendAndDecref(__pyx_t_1, __pyx_t_5))) __PYX_ERR(0, 84, __pyx_L1_error)
       __pyx_t_5 = 0;
     }
 
@@ -21235,7 +21237,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":75
+  /* "ext/random123.pyx":82
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
@@ -21256,97 +21258,44 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_ziggurat_layers(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":80
+/* "ext/random123.pyx":87
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """The ziggurat's first test on a block: True (and the number in
- *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle
 */
 
 static CYTHON_INLINE int __pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle(uint32_t const *__pyx_v_words, double *__pyx_v_value) {
-  int __pyx_v_layer;
-  double __pyx_v_sign;
-  double __pyx_v_u;
-  double __pyx_v_x;
   int __pyx_r;
 
-  /* "ext/random123.pyx":83
- *     """The ziggurat's first test on a block: True (and the number in
- *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
- *     cdef int layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
- *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
- *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
-*/
-  __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
-
-  /* "ext/random123.pyx":84
- *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
- *     cdef int layer = words[0] & 0xFF
- *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict             # <<<<<<<<<<<<<<
- *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
- *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
-*/
-  __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
-
-  /* "ext/random123.pyx":86
- *     cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
- *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
- *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)             # <<<<<<<<<<<<<<
- *     cdef double x = u * ziggurat_x[layer]
- *     value[0] = sign * x
-*/
-  __pyx_v_u = (((((uint64_t)(__pyx_v_words[1])) << 21) | ((__pyx_v_words[0]) >> 11)) * (1.0 / 9007199254740992.0));
-
-  /* "ext/random123.pyx":87
- *     # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
- *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
- *     cdef double x = u * ziggurat_x[layer]             # <<<<<<<<<<<<<<
- *     value[0] = sign * x
- *     return x < ziggurat_x[layer + 1]
-*/
-  __pyx_v_x = (__pyx_v_u * (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[__pyx_v_layer]));
-
-  /* "ext/random123.pyx":88
- *     cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
- *     cdef double x = u * ziggurat_x[layer]
- *     value[0] = sign * x             # <<<<<<<<<<<<<<
- *     return x < ziggurat_x[layer + 1]
- * 
-*/
-  (__pyx_v_value[0]) = (__pyx_v_sign * __pyx_v_x);
-
-  /* "ext/random123.pyx":89
- *     cdef double x = u * ziggurat_x[layer]
- *     value[0] = sign * x
- *     return x < ziggurat_x[layer + 1]             # <<<<<<<<<<<<<<
+  /* "ext/random123.pyx":91
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle
+ *     (ziggurat_lanes.h: the definition, and four blocks at a time)."""
+ *     return distsim_ziggurat_rectangle(words, ziggurat_x, value)             # <<<<<<<<<<<<<<
  * 
  * 
 */
   {
 
-    __pyx_r = (__pyx_v_x < (__pyx_v_7distsim_4_ext_9random123_ziggurat_x[(__pyx_v_layer + 1)]));
+    __pyx_r = distsim_ziggurat_rectangle(__pyx_v_words, __pyx_v_7distsim_4_ext_9random123_ziggurat_x, __pyx_v_value);
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":80
+  /* "ext/random123.pyx":87
  * 
  * 
  * cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:             # <<<<<<<<<<<<<<
  *     """The ziggurat's first test on a block: True (and the number in
- *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
+ *     ``value``) for the 99% of blocks whose point lies in a layer's rectangle
 */
 
   /* function exit code */
   __pyx_L0:;
-
-
-
-
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":92
+/* "ext/random123.pyx":94
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21367,7 +21316,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   double __pyx_r;
   int __pyx_t_1;
 
-  /* "ext/random123.pyx":94
+  /* "ext/random123.pyx":96
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     cdef uint32_t words[4]
  *     cdef uint64_t attempt = 0             # <<<<<<<<<<<<<<
@@ -21376,7 +21325,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   __pyx_v_attempt = 0;
 
-  /* "ext/random123.pyx":97
+  /* "ext/random123.pyx":99
  *     cdef int layer
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:             # <<<<<<<<<<<<<<
@@ -21385,7 +21334,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
   while (1) {
 
-    /* "ext/random123.pyx":98
+    /* "ext/random123.pyx":100
  *     cdef double x, y, tail_x, tail_y, sign, value
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21394,7 +21343,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-    /* "ext/random123.pyx":99
+    /* "ext/random123.pyx":101
  *     while True:
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1             # <<<<<<<<<<<<<<
@@ -21403,7 +21352,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_attempt = (__pyx_v_attempt + 1);
 
-    /* "ext/random123.pyx":100
+    /* "ext/random123.pyx":102
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21415,7 +21364,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":101
+      /* "ext/random123.pyx":103
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):
  *             return value             # <<<<<<<<<<<<<<
@@ -21428,7 +21377,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":100
+      /* "ext/random123.pyx":102
  *         philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *         attempt += 1
  *         if ziggurat_rectangle(words, &value):             # <<<<<<<<<<<<<<
@@ -21437,7 +21386,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":102
+    /* "ext/random123.pyx":104
  *         if ziggurat_rectangle(words, &value):
  *             return value
  *         layer = words[0] & 0xFF             # <<<<<<<<<<<<<<
@@ -21446,7 +21395,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_layer = ((__pyx_v_words[0]) & 0xFF);
 
-    /* "ext/random123.pyx":103
+    /* "ext/random123.pyx":105
  *             return value
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)             # <<<<<<<<<<<<<<
@@ -21455,7 +21404,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_sign = (1.0 - (2.0 * (((__pyx_v_words[0]) >> 8) & 1)));
 
-    /* "ext/random123.pyx":104
+    /* "ext/random123.pyx":106
  *         layer = words[0] & 0xFF
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign             # <<<<<<<<<<<<<<
@@ -21464,7 +21413,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_x = (__pyx_v_value * __pyx_v_sign);
 
-    /* "ext/random123.pyx":105
+    /* "ext/random123.pyx":107
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21476,7 +21425,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":108
+      /* "ext/random123.pyx":110
  *             # The tail beyond R (Marsaglia 1964), from this block's last words;
  *             # a rejected tail value is drawn again from a further block.
  *             while True:             # <<<<<<<<<<<<<<
@@ -21485,7 +21434,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
       while (1) {
 
-        /* "ext/random123.pyx":109
+        /* "ext/random123.pyx":111
  *             # a rejected tail value is drawn again from a further block.
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R             # <<<<<<<<<<<<<<
@@ -21494,7 +21443,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_x = ((-log((((__pyx_v_words[2]) + 0.5) * (1.0 / 4294967296.0)))) / __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R);
 
-        /* "ext/random123.pyx":110
+        /* "ext/random123.pyx":112
  *             while True:
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))             # <<<<<<<<<<<<<<
@@ -21503,7 +21452,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_v_tail_y = (-log((((__pyx_v_words[3]) + 0.5) * (1.0 / 4294967296.0))));
 
-        /* "ext/random123.pyx":111
+        /* "ext/random123.pyx":113
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21515,7 +21464,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         if (__pyx_t_1) {
 
 
-          /* "ext/random123.pyx":112
+          /* "ext/random123.pyx":114
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)             # <<<<<<<<<<<<<<
@@ -21528,7 +21477,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
           }
           goto __pyx_L0;
 
-          /* "ext/random123.pyx":111
+          /* "ext/random123.pyx":113
  *                 tail_x = -log((words[2] + 0.5) * (1.0 / 4294967296.0)) / ZIGGURAT_R
  *                 tail_y = -log((words[3] + 0.5) * (1.0 / 4294967296.0))
  *                 if 2.0 * tail_y > tail_x * tail_x:             # <<<<<<<<<<<<<<
@@ -21537,7 +21486,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         }
 
-        /* "ext/random123.pyx":113
+        /* "ext/random123.pyx":115
  *                 if 2.0 * tail_y > tail_x * tail_x:
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)             # <<<<<<<<<<<<<<
@@ -21546,7 +21495,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
         __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_element, (__pyx_v_draw ^ (__pyx_v_attempt << 56)), __pyx_v_words);
 
-        /* "ext/random123.pyx":114
+        /* "ext/random123.pyx":116
  *                     return sign * (ZIGGURAT_R + tail_x)
  *                 philox4x32_10(key, element, draw ^ (attempt << 56), words)
  *                 attempt += 1             # <<<<<<<<<<<<<<
@@ -21556,7 +21505,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
         __pyx_v_attempt = (__pyx_v_attempt + 1);
       }
 
-      /* "ext/random123.pyx":105
+      /* "ext/random123.pyx":107
  *         sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)
  *         x = value * sign
  *         if layer == 0:             # <<<<<<<<<<<<<<
@@ -21565,7 +21514,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     }
 
-    /* "ext/random123.pyx":116
+    /* "ext/random123.pyx":118
  *                 attempt += 1
  *         # The wedge between the rectangle and the curve.
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \             # <<<<<<<<<<<<<<
@@ -21574,7 +21523,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
 */
     __pyx_v_y = ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]) + (__pyx_f_6philox_bits_to_unit((__pyx_v_words[2]), (__pyx_v_words[3])) * ((__pyx_v_7distsim_4_ext_9random123_ziggurat_f[(__pyx_v_layer + 1)]) - (__pyx_v_7distsim_4_ext_9random123_ziggurat_f[__pyx_v_layer]))));
 
-    /* "ext/random123.pyx":118
+    /* "ext/random123.pyx":120
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21586,7 +21535,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     if (__pyx_t_1) {
 
 
-      /* "ext/random123.pyx":119
+      /* "ext/random123.pyx":121
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):
  *             return sign * x             # <<<<<<<<<<<<<<
@@ -21599,7 +21548,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
       }
       goto __pyx_L0;
 
-      /* "ext/random123.pyx":118
+      /* "ext/random123.pyx":120
  *         y = ziggurat_f[layer] + bits_to_unit(words[2], words[3]) * \
  *             (ziggurat_f[layer + 1] - ziggurat_f[layer])
  *         if y < exp(-0.5 * x * x):             # <<<<<<<<<<<<<<
@@ -21609,7 +21558,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
     }
   }
 
-  /* "ext/random123.pyx":92
+  /* "ext/random123.pyx":94
  * 
  * 
  * cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -21632,7 +21581,7 @@ static CYTHON_INLINE double __pyx_f_7distsim_4_ext_9random123_normal_from_block(
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":122
+/* "ext/random123.pyx":124
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21682,55 +21631,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 122, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 124, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 122, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform", 0) < (0)) __PYX_ERR(0, 124, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 122, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, i); __PYX_ERR(0, 124, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 124, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 124, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 122, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 124, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 122, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 124, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 124, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 122, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 124, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 122, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 124, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -21777,7 +21726,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform", 0);
 
-  /* "ext/random123.pyx":124
+  /* "ext/random123.pyx":126
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -21786,7 +21735,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":125
+  /* "ext/random123.pyx":127
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -21794,16 +21743,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
  *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 125, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 127, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -21824,13 +21773,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 127, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 125, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 127, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -21842,25 +21791,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 125, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 127, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":126
+  /* "ext/random123.pyx":128
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 126, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 128, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":127
+  /* "ext/random123.pyx":129
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -21872,7 +21821,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":128
+    /* "ext/random123.pyx":130
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -21885,7 +21834,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":129
+          /* "ext/random123.pyx":131
  *     if n:
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
@@ -21897,7 +21846,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
           __pyx_f_7distsim_4_ext_9random123__fill_uniforms(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-        /* "ext/random123.pyx":128
+        /* "ext/random123.pyx":130
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -21914,7 +21863,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
         }
     }
 
-    /* "ext/random123.pyx":127
+    /* "ext/random123.pyx":129
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -21923,7 +21872,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
 */
   }
 
-  /* "ext/random123.pyx":130
+  /* "ext/random123.pyx":132
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -21941,7 +21890,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":122
+  /* "ext/random123.pyx":124
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -21969,7 +21918,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_2uniform(CYTHON_UNUSED PyObj
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":145
+/* "ext/random123.pyx":147
  * 
  * 
  * cdef inline Py_ssize_t _draw_counters(CounterBatch* batch, uint64_t key, const int64_t* elements,             # <<<<<<<<<<<<<<
@@ -21987,7 +21936,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   int __pyx_t_4;
   uint64_t __pyx_t_5;
 
-  /* "ext/random123.pyx":150
+  /* "ext/random123.pyx":152
  *     """The blocks of counters (elements[k], draws[k] or draw) for k from
  *     ``first`` (at most BATCH_BLOCKS of them, fewer at the end): their count."""
  *     cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)             # <<<<<<<<<<<<<<
@@ -22011,7 +21960,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   __pyx_v_m = __pyx_t_3;
 
 
-  /* "ext/random123.pyx":151
+  /* "ext/random123.pyx":153
  *     ``first`` (at most BATCH_BLOCKS of them, fewer at the end): their count."""
  *     cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)
  *     for j in range(m):             # <<<<<<<<<<<<<<
@@ -22025,7 +21974,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   for (__pyx_t_2 = 0; __pyx_t_2 < __pyx_t_1; __pyx_t_2+=1) {
     __pyx_v_j = __pyx_t_2;
 
-    /* "ext/random123.pyx":152
+    /* "ext/random123.pyx":154
  *     cdef Py_ssize_t j, m = min(<Py_ssize_t>BATCH_BLOCKS, n - first)
  *     for j in range(m):
  *         batch.lo[j] = <uint64_t>elements[first + j]             # <<<<<<<<<<<<<<
@@ -22034,7 +21983,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
 */
     (__pyx_v_batch->lo[__pyx_v_j]) = ((uint64_t)(__pyx_v_elements[(__pyx_v_first + __pyx_v_j)]));
 
-    /* "ext/random123.pyx":153
+    /* "ext/random123.pyx":155
  *     for j in range(m):
  *         batch.lo[j] = <uint64_t>elements[first + j]
  *         batch.hi[j] = <uint64_t>draws[first + j] if draws else draw             # <<<<<<<<<<<<<<
@@ -22056,7 +22005,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   }
 
 
-  /* "ext/random123.pyx":154
+  /* "ext/random123.pyx":156
  *         batch.lo[j] = <uint64_t>elements[first + j]
  *         batch.hi[j] = <uint64_t>draws[first + j] if draws else draw
  *     distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)             # <<<<<<<<<<<<<<
@@ -22065,7 +22014,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
 */
   distsim_philox_blocks(__pyx_v_key, __pyx_v_batch->lo, __pyx_v_batch->hi, __pyx_v_m, __pyx_v_batch->words);
 
-  /* "ext/random123.pyx":155
+  /* "ext/random123.pyx":157
  *         batch.hi[j] = <uint64_t>draws[first + j] if draws else draw
  *     distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *     return m             # <<<<<<<<<<<<<<
@@ -22078,7 +22027,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":145
+  /* "ext/random123.pyx":147
  * 
  * 
  * cdef inline Py_ssize_t _draw_counters(CounterBatch* batch, uint64_t key, const int64_t* elements,             # <<<<<<<<<<<<<<
@@ -22093,7 +22042,7 @@ static CYTHON_INLINE Py_ssize_t __pyx_f_7distsim_4_ext_9random123__draw_counters
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":158
+/* "ext/random123.pyx":160
  * 
  * 
  * cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22111,7 +22060,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/random123.pyx":163
+  /* "ext/random123.pyx":165
  *     the blocks of a batch drawn together."""
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m             # <<<<<<<<<<<<<<
@@ -22120,7 +22069,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":164
+  /* "ext/random123.pyx":166
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m
  *     while k < n:             # <<<<<<<<<<<<<<
@@ -22133,7 +22082,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":165
+    /* "ext/random123.pyx":167
  *     cdef Py_ssize_t k = 0, j, m
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)             # <<<<<<<<<<<<<<
@@ -22142,7 +22091,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 */
     __pyx_v_m = __pyx_f_7distsim_4_ext_9random123__draw_counters((&__pyx_v_batch), __pyx_v_key, __pyx_v_elements, __pyx_v_draws, __pyx_v_draw, __pyx_v_k, __pyx_v_n);
 
-    /* "ext/random123.pyx":166
+    /* "ext/random123.pyx":168
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):             # <<<<<<<<<<<<<<
@@ -22156,7 +22105,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_j = __pyx_t_4;
 
-      /* "ext/random123.pyx":167
+      /* "ext/random123.pyx":169
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
  *         for j in range(m):
  *             values[k + j] = bits_to_unit(batch.words[4 * j], batch.words[4 * j + 1])             # <<<<<<<<<<<<<<
@@ -22167,7 +22116,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
     }
 
 
-    /* "ext/random123.pyx":168
+    /* "ext/random123.pyx":170
  *         for j in range(m):
  *             values[k + j] = bits_to_unit(batch.words[4 * j], batch.words[4 * j + 1])
  *         k += m             # <<<<<<<<<<<<<<
@@ -22177,7 +22126,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
     __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":158
+  /* "ext/random123.pyx":160
  * 
  * 
  * cdef void _fill_uniforms(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22192,7 +22141,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 
 }
 
-/* "ext/random123.pyx":171
+/* "ext/random123.pyx":173
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22202,29 +22151,31 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_uniforms(uint64_t __pyx_v_ke
 
 static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key, int64_t const *__pyx_v_elements, int64_t const *__pyx_v_draws, uint64_t __pyx_v_draw, Py_ssize_t __pyx_v_n, double *__pyx_v_values) {
   struct __pyx_t_7distsim_4_ext_9random123_CounterBatch __pyx_v_batch;
+  uint32_t __pyx_v_outside[__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS];
   Py_ssize_t __pyx_v_k;
   Py_ssize_t __pyx_v_j;
   Py_ssize_t __pyx_v_m;
+  Py_ssize_t __pyx_v_n_outside;
   int __pyx_t_1;
   Py_ssize_t __pyx_t_2;
   Py_ssize_t __pyx_t_3;
   Py_ssize_t __pyx_t_4;
 
-  /* "ext/random123.pyx":177
- *     outside the rectangles are drawn again by normal_from_block."""
+  /* "ext/random123.pyx":180
  *     cdef CounterBatch batch
- *     cdef Py_ssize_t k = 0, j, m             # <<<<<<<<<<<<<<
+ *     cdef uint32_t outside[BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m, n_outside             # <<<<<<<<<<<<<<
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":178
- *     cdef CounterBatch batch
- *     cdef Py_ssize_t k = 0, j, m
+  /* "ext/random123.pyx":181
+ *     cdef uint32_t outside[BATCH_BLOCKS]
+ *     cdef Py_ssize_t k = 0, j, m, n_outside
  *     while k < n:             # <<<<<<<<<<<<<<
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
- *         for j in range(m):
+ *         n_outside = distsim_ziggurat_rectangles(batch.words, m, ziggurat_x, values + k, outside)
 */
   while (1) {
     __pyx_t_1 = (__pyx_v_k < __pyx_v_n);
@@ -22232,64 +22183,52 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
     if (!__pyx_t_1) break;
 
-    /* "ext/random123.pyx":179
- *     cdef Py_ssize_t k = 0, j, m
+    /* "ext/random123.pyx":182
+ *     cdef Py_ssize_t k = 0, j, m, n_outside
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)             # <<<<<<<<<<<<<<
- *         for j in range(m):
- *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
+ *         n_outside = distsim_ziggurat_rectangles(batch.words, m, ziggurat_x, values + k, outside)
+ *         for j in range(n_outside):
 */
     __pyx_v_m = __pyx_f_7distsim_4_ext_9random123__draw_counters((&__pyx_v_batch), __pyx_v_key, __pyx_v_elements, __pyx_v_draws, __pyx_v_draw, __pyx_v_k, __pyx_v_n);
 
-    /* "ext/random123.pyx":180
+    /* "ext/random123.pyx":183
  *     while k < n:
  *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
- *         for j in range(m):             # <<<<<<<<<<<<<<
- *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
- *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
+ *         n_outside = distsim_ziggurat_rectangles(batch.words, m, ziggurat_x, values + k, outside)             # <<<<<<<<<<<<<<
+ *         for j in range(n_outside):
+ *             values[k + outside[j]] = normal_from_block(key, batch.lo[outside[j]],
+*/
+    __pyx_v_n_outside = distsim_ziggurat_rectangles(__pyx_v_batch.words, __pyx_v_m, __pyx_v_7distsim_4_ext_9random123_ziggurat_x, (__pyx_v_values + __pyx_v_k), __pyx_v_outside);
+
+    /* "ext/random123.pyx":184
+ *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
+ *         n_outside = distsim_ziggurat_rectangles(batch.words, m, ziggurat_x, values + k, outside)
+ *         for j in range(n_outside):             # <<<<<<<<<<<<<<
+ *             values[k + outside[j]] = normal_from_block(key, batch.lo[outside[j]],
+ *                                                        batch.hi[outside[j]])
 */
 
-    __pyx_t_2 = __pyx_v_m;
+    __pyx_t_2 = __pyx_v_n_outside;
     __pyx_t_3 = __pyx_t_2;
 
     for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
       __pyx_v_j = __pyx_t_4;
 
-      /* "ext/random123.pyx":181
- *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
- *         for j in range(m):
- *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):             # <<<<<<<<<<<<<<
- *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
+      /* "ext/random123.pyx":185
+ *         n_outside = distsim_ziggurat_rectangles(batch.words, m, ziggurat_x, values + k, outside)
+ *         for j in range(n_outside):
+ *             values[k + outside[j]] = normal_from_block(key, batch.lo[outside[j]],             # <<<<<<<<<<<<<<
+ *                                                        batch.hi[outside[j]])
  *         k += m
 */
-      __pyx_t_1 = (!__pyx_f_7distsim_4_ext_9random123_ziggurat_rectangle((&(__pyx_v_batch.words[(4 * __pyx_v_j)])), (&(__pyx_v_values[(__pyx_v_k + __pyx_v_j)]))));
-
-      if (__pyx_t_1) {
-
-
-        /* "ext/random123.pyx":182
- *         for j in range(m):
- *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
- *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])             # <<<<<<<<<<<<<<
- *         k += m
- * 
-*/
-        (__pyx_v_values[(__pyx_v_k + __pyx_v_j)]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, (__pyx_v_batch.lo[__pyx_v_j]), (__pyx_v_batch.hi[__pyx_v_j]));
-
-        /* "ext/random123.pyx":181
- *         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
- *         for j in range(m):
- *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):             # <<<<<<<<<<<<<<
- *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
- *         k += m
-*/
-      }
+      (__pyx_v_values[(__pyx_v_k + (__pyx_v_outside[__pyx_v_j]))]) = __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, (__pyx_v_batch.lo[(__pyx_v_outside[__pyx_v_j])]), (__pyx_v_batch.hi[(__pyx_v_outside[__pyx_v_j])]));
     }
 
 
-    /* "ext/random123.pyx":183
- *             if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
- *                 values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
+    /* "ext/random123.pyx":187
+ *             values[k + outside[j]] = normal_from_block(key, batch.lo[outside[j]],
+ *                                                        batch.hi[outside[j]])
  *         k += m             # <<<<<<<<<<<<<<
  * 
  * 
@@ -22297,7 +22236,7 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
     __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":171
+  /* "ext/random123.pyx":173
  * 
  * 
  * cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* draws,             # <<<<<<<<<<<<<<
@@ -22310,9 +22249,11 @@ static void __pyx_f_7distsim_4_ext_9random123__fill_normals(uint64_t __pyx_v_key
 
 
 
+
+
 }
 
-/* "ext/random123.pyx":186
+/* "ext/random123.pyx":190
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22362,55 +22303,55 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 186, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 190, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 186, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal", 0) < (0)) __PYX_ERR(0, 190, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 186, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, i); __PYX_ERR(0, 190, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 190, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 190, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 186, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 190, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 186, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 186, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 190, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 190, __pyx_L3_error)
     if (values[2]) {
-      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 186, __pyx_L3_error)
+      __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 190, __pyx_L3_error)
     } else {
       __pyx_v_draw = ((uint64_t)((uint64_t)0));
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 186, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal", 0, 2, 3, __pyx_nargs); __PYX_ERR(0, 190, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22457,7 +22398,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal", 0);
 
-  /* "ext/random123.pyx":188
+  /* "ext/random123.pyx":192
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -22466,7 +22407,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":189
+  /* "ext/random123.pyx":193
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -22474,16 +22415,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
  *     if n:
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 189, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 193, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 189, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 193, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 189, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 193, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 189, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 193, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 189, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 193, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -22504,13 +22445,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 189, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 193, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 189, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 193, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -22522,25 +22463,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 189, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 193, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":190
+  /* "ext/random123.pyx":194
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 190, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 194, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":191
+  /* "ext/random123.pyx":195
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22552,7 +22493,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":192
+    /* "ext/random123.pyx":196
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22565,7 +22506,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":193
+          /* "ext/random123.pyx":197
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])             # <<<<<<<<<<<<<<
@@ -22577,7 +22518,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), NULL, __pyx_v_draw, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_11)) )))));
         }
 
-        /* "ext/random123.pyx":192
+        /* "ext/random123.pyx":196
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -22594,7 +22535,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
         }
     }
 
-    /* "ext/random123.pyx":191
+    /* "ext/random123.pyx":195
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -22603,7 +22544,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 */
   }
 
-  /* "ext/random123.pyx":194
+  /* "ext/random123.pyx":198
  *         with nogil:
  *             _fill_normals(key, &elements[0], NULL, draw, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -22621,7 +22562,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":186
+  /* "ext/random123.pyx":190
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
@@ -22649,7 +22590,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":197
+/* "ext/random123.pyx":201
  * 
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22660,7 +22601,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_4normal(CYTHON_UNUSED PyObje
 static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_key, uint64_t __pyx_v_element, uint64_t __pyx_v_draw) {
   double __pyx_r;
 
-  /* "ext/random123.pyx":198
+  /* "ext/random123.pyx":202
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
  *     return normal_from_block(key, element, draw)             # <<<<<<<<<<<<<<
@@ -22673,7 +22614,7 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":197
+  /* "ext/random123.pyx":201
  * 
  * 
  * cdef double _normal_number(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -22686,7 +22627,7 @@ static double __pyx_f_7distsim_4_ext_9random123__normal_number(uint64_t __pyx_v_
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":201
+/* "ext/random123.pyx":205
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
@@ -22720,14 +22661,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_function", 0);
 
-  /* "ext/random123.pyx":204
+  /* "ext/random123.pyx":208
  *     """`normal`'s number of one counter, for generated kernels: a capsule
  *     (name "distsim.normal") of ``double f(key, element, draw)``."""
  *     return PyCapsule_New(<void*>_normal_number, "distsim.normal", NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 204, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New(((void *)__pyx_f_7distsim_4_ext_9random123__normal_number), __pyx_k_distsim_normal, NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 208, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -22740,7 +22681,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":201
+  /* "ext/random123.pyx":205
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
@@ -22759,7 +22700,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_6normal_function(CYTHON_UNUS
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":207
+/* "ext/random123.pyx":211
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22809,46 +22750,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_counter_lo,&__pyx_mstate_global->__pyx_n_u_counter_hi,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 207, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 211, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 207, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 211, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 207, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 211, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 207, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 211, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_block", 0) < (0)) __PYX_ERR(0, 211, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 207, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, i); __PYX_ERR(0, 211, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 211, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 211, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 207, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 211, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 207, __pyx_L3_error)
-    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 207, __pyx_L3_error)
-    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 207, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 211, __pyx_L3_error)
+    __pyx_v_counter_lo = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_counter_lo == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 211, __pyx_L3_error)
+    __pyx_v_counter_hi = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_counter_hi == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 211, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 207, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_block", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 211, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -22886,7 +22827,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_block", 0);
 
-  /* "ext/random123.pyx":211
+  /* "ext/random123.pyx":215
  *     published known-answer vectors)."""
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)             # <<<<<<<<<<<<<<
@@ -22895,31 +22836,31 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
 */
   __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_counter_lo, __pyx_v_counter_hi, __pyx_v_out);
 
-  /* "ext/random123.pyx":212
+  /* "ext/random123.pyx":216
  *     cdef uint32_t out[4]
  *     philox4x32_10(key, counter_lo, counter_hi, out)
  *     return [out[0], out[1], out[2], out[3]]             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_1 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[0])); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
-  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_2 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[1])); if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_2);
-  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[2])); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint32_t((__pyx_v_out[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 212, __pyx_L1_error)
+  __pyx_t_5 = PyList_New(4); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 216, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
   __Pyx_GIVEREF(__pyx_t_1);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 0, __pyx_t_1) != (0)) __PYX_ERR(0, 216, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_2);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 1, __pyx_t_2) != (0)) __PYX_ERR(0, 216, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_3);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 2, __pyx_t_3) != (0)) __PYX_ERR(0, 216, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_t_4);
-  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 212, __pyx_L1_error);
+  if (__Pyx_PyList_SET_ITEM(__pyx_t_5, 3, __pyx_t_4) != (0)) __PYX_ERR(0, 216, __pyx_L1_error);
   __pyx_t_1 = 0;
   __pyx_t_2 = 0;
   __pyx_t_3 = 0;
@@ -22935,7 +22876,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   __pyx_t_5 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":207
+  /* "ext/random123.pyx":211
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
@@ -22959,7 +22900,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_8raw_block(CYTHON_UNUSED PyO
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":215
+/* "ext/random123.pyx":219
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -23010,58 +22951,58 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_lo,&__pyx_mstate_global->__pyx_n_u_hi,&__pyx_mstate_global->__pyx_n_u_vectorized,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 215, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 219, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 219, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 219, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 219, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 219, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_blocks", 0) < (0)) __PYX_ERR(0, 215, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "raw_blocks", 0) < (0)) __PYX_ERR(0, 219, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, i); __PYX_ERR(0, 215, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, i); __PYX_ERR(0, 219, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 219, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 219, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 219, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 215, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 219, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 215, __pyx_L3_error)
-    __pyx_v_lo = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_lo.memview)) __PYX_ERR(0, 215, __pyx_L3_error)
-    __pyx_v_hi = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_hi.memview)) __PYX_ERR(0, 215, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 219, __pyx_L3_error)
+    __pyx_v_lo = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[1], 0); if (unlikely(!__pyx_v_lo.memview)) __PYX_ERR(0, 219, __pyx_L3_error)
+    __pyx_v_hi = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_uint64_t__const__(values[2], 0); if (unlikely(!__pyx_v_hi.memview)) __PYX_ERR(0, 219, __pyx_L3_error)
     if (values[3]) {
-      __pyx_v_vectorized = __Pyx_PyObject_IsTrue(values[3]); if (unlikely((__pyx_v_vectorized == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 216, __pyx_L3_error)
+      __pyx_v_vectorized = __Pyx_PyObject_IsTrue(values[3]); if (unlikely((__pyx_v_vectorized == (int)-1) && PyErr_Occurred())) __PYX_ERR(0, 220, __pyx_L3_error)
     } else {
 
-      /* "ext/random123.pyx":216
+      /* "ext/random123.pyx":220
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
  *                bint vectorized=True):             # <<<<<<<<<<<<<<
@@ -23073,7 +23014,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, __pyx_nargs); __PYX_ERR(0, 215, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("raw_blocks", 0, 3, 4, __pyx_nargs); __PYX_ERR(0, 219, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23088,7 +23029,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __pyx_L4_argument_unpacking_done:;
   __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10raw_blocks(__pyx_self, __pyx_v_key, __pyx_v_lo, __pyx_v_hi, __pyx_v_vectorized);
 
-  /* "ext/random123.pyx":215
+  /* "ext/random123.pyx":219
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -23132,7 +23073,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("raw_blocks", 0);
 
-  /* "ext/random123.pyx":220
+  /* "ext/random123.pyx":224
  *     each, drawn together as the kernels draw them (``vectorized=False``: the
  *     path of processors without AVX2)."""
  *     cdef Py_ssize_t n = lo.shape[0]             # <<<<<<<<<<<<<<
@@ -23141,7 +23082,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
   __pyx_v_n = (__pyx_v_lo.shape[0]);
 
-  /* "ext/random123.pyx":221
+  /* "ext/random123.pyx":225
  *     path of processors without AVX2)."""
  *     cdef Py_ssize_t n = lo.shape[0]
  *     if hi.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23153,7 +23094,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":222
+    /* "ext/random123.pyx":226
  *     cdef Py_ssize_t n = lo.shape[0]
  *     if hi.shape[0] != n:
  *         raise ValueError("lo and hi must have the same length")             # <<<<<<<<<<<<<<
@@ -23166,14 +23107,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_lo_and_hi_must_have_the_same_len};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 222, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 226, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 222, __pyx_L1_error)
+    __PYX_ERR(0, 226, __pyx_L1_error)
 
-    /* "ext/random123.pyx":221
+    /* "ext/random123.pyx":225
  *     path of processors without AVX2)."""
  *     cdef Py_ssize_t n = lo.shape[0]
  *     if hi.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23182,7 +23123,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/random123.pyx":223
+  /* "ext/random123.pyx":227
  *     if hi.shape[0] != n:
  *         raise ValueError("lo and hi must have the same length")
  *     out = np.zeros((n, 4), dtype=np.uint32)             # <<<<<<<<<<<<<<
@@ -23190,24 +23131,24 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __pyx_t_7 = PyTuple_New(2); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __Pyx_GIVEREF(__pyx_t_5);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 0, __pyx_t_5) != (0)) __PYX_ERR(0, 227, __pyx_L1_error);
   __Pyx_INCREF(__pyx_mstate_global->__pyx_int_4);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_int_4);
-  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_mstate_global->__pyx_int_4) != (0)) __PYX_ERR(0, 223, __pyx_L1_error);
+  if (__Pyx_PyTuple_SET_ITEM(__pyx_t_7, 1, __pyx_mstate_global->__pyx_int_4) != (0)) __PYX_ERR(0, 227, __pyx_L1_error);
   __pyx_t_5 = 0;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 223, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_uint32); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 227, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -23228,13 +23169,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_7, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 223, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 227, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -23246,25 +23187,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 223, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 227, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":224
+  /* "ext/random123.pyx":228
  *         raise ValueError("lo and hi must have the same length")
  *     out = np.zeros((n, 4), dtype=np.uint32)
  *     cdef uint32_t[:, ::1] words = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 224, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_d_dc_nn_uint32_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 228, __pyx_L1_error)
   __pyx_v_words = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":225
+  /* "ext/random123.pyx":229
  *     out = np.zeros((n, 4), dtype=np.uint32)
  *     cdef uint32_t[:, ::1] words = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23276,7 +23217,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":226
+    /* "ext/random123.pyx":230
  *     cdef uint32_t[:, ::1] words = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23289,7 +23230,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":227
+          /* "ext/random123.pyx":231
  *     if n:
  *         with nogil:
  *             if vectorized:             # <<<<<<<<<<<<<<
@@ -23298,7 +23239,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
           if (__pyx_v_vectorized) {
 
-            /* "ext/random123.pyx":228
+            /* "ext/random123.pyx":232
  *         with nogil:
  *             if vectorized:
  *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])             # <<<<<<<<<<<<<<
@@ -23311,7 +23252,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
             __pyx_t_13 = 0;
             distsim_philox_blocks(__pyx_v_key, (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_lo.data) + __pyx_t_10)) )))), (&(*((uint64_t const  *) ( /* dim=0 */ ((char *) (((uint64_t const  *) __pyx_v_hi.data) + __pyx_t_11)) )))), __pyx_v_n, (&(*((uint32_t *) ( /* dim=1 */ ((char *) (((uint32_t *) ( /* dim=0 */ (__pyx_v_words.data + __pyx_t_12 * __pyx_v_words.strides[0]) )) + __pyx_t_13)) )))));
 
-            /* "ext/random123.pyx":227
+            /* "ext/random123.pyx":231
  *     if n:
  *         with nogil:
  *             if vectorized:             # <<<<<<<<<<<<<<
@@ -23321,7 +23262,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
             goto __pyx_L8;
           }
 
-          /* "ext/random123.pyx":230
+          /* "ext/random123.pyx":234
  *                 distsim_philox_blocks(key, &lo[0], &hi[0], n, &words[0, 0])
  *             else:
  *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])             # <<<<<<<<<<<<<<
@@ -23338,7 +23279,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
           __pyx_L8:;
         }
 
-        /* "ext/random123.pyx":226
+        /* "ext/random123.pyx":230
  *     cdef uint32_t[:, ::1] words = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23355,7 +23296,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
         }
     }
 
-    /* "ext/random123.pyx":225
+    /* "ext/random123.pyx":229
  *     out = np.zeros((n, 4), dtype=np.uint32)
  *     cdef uint32_t[:, ::1] words = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23364,7 +23305,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
 */
   }
 
-  /* "ext/random123.pyx":231
+  /* "ext/random123.pyx":235
  *             else:
  *                 distsim_philox_blocks_one_by_one(key, &lo[0], &hi[0], n, &words[0, 0])
  *     return out             # <<<<<<<<<<<<<<
@@ -23382,7 +23323,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":215
+  /* "ext/random123.pyx":219
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -23410,7 +23351,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10raw_blocks(CYTHON_UNUSED P
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":234
+/* "ext/random123.pyx":238
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23460,46 +23401,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 234, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 238, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 234, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 238, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 234, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 238, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 234, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 238, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 234, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "uniform_pairs", 0) < (0)) __PYX_ERR(0, 238, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 234, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, i); __PYX_ERR(0, 238, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 234, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 238, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 234, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 238, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 234, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 238, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 234, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 234, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 238, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 238, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 234, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("uniform_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 238, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23548,7 +23489,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("uniform_pairs", 0);
 
-  /* "ext/random123.pyx":236
+  /* "ext/random123.pyx":240
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -23557,7 +23498,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":237
+  /* "ext/random123.pyx":241
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23569,7 +23510,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":238
+    /* "ext/random123.pyx":242
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
@@ -23582,14 +23523,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 238, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 242, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 238, __pyx_L1_error)
+    __PYX_ERR(0, 242, __pyx_L1_error)
 
-    /* "ext/random123.pyx":237
+    /* "ext/random123.pyx":241
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23598,7 +23539,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
 */
   }
 
-  /* "ext/random123.pyx":239
+  /* "ext/random123.pyx":243
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23606,16 +23547,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 239, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 243, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -23636,13 +23577,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 239, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 243, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 239, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 243, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -23654,25 +23595,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 239, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 243, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":240
+  /* "ext/random123.pyx":244
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 240, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 244, __pyx_L1_error)
   __pyx_v_values = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":241
+  /* "ext/random123.pyx":245
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23684,7 +23625,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":242
+    /* "ext/random123.pyx":246
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23697,7 +23638,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":243
+          /* "ext/random123.pyx":247
  *     if n:
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
@@ -23710,7 +23651,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
           __pyx_f_7distsim_4_ext_9random123__fill_uniforms(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-        /* "ext/random123.pyx":242
+        /* "ext/random123.pyx":246
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -23727,7 +23668,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
         }
     }
 
-    /* "ext/random123.pyx":241
+    /* "ext/random123.pyx":245
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -23736,7 +23677,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
 */
   }
 
-  /* "ext/random123.pyx":244
+  /* "ext/random123.pyx":248
  *         with nogil:
  *             _fill_uniforms(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -23754,7 +23695,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":234
+  /* "ext/random123.pyx":238
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23782,7 +23723,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_12uniform_pairs(CYTHON_UNUSE
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":247
+/* "ext/random123.pyx":251
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -23832,46 +23773,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draws,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 247, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 251, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 247, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 247, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 247, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 247, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "normal_pairs", 0) < (0)) __PYX_ERR(0, 251, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 247, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, i); __PYX_ERR(0, 251, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 247, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 247, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 251, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 247, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 251, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 247, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 247, __pyx_L3_error)
-    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 247, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 251, __pyx_L3_error)
+    __pyx_v_draws = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[2], 0); if (unlikely(!__pyx_v_draws.memview)) __PYX_ERR(0, 251, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 247, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("normal_pairs", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 251, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -23920,7 +23861,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("normal_pairs", 0);
 
-  /* "ext/random123.pyx":249
+  /* "ext/random123.pyx":253
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]             # <<<<<<<<<<<<<<
@@ -23929,7 +23870,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
 */
   __pyx_v_n = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":250
+  /* "ext/random123.pyx":254
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23941,7 +23882,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   if (unlikely(__pyx_t_1)) {
 
 
-    /* "ext/random123.pyx":251
+    /* "ext/random123.pyx":255
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")             # <<<<<<<<<<<<<<
@@ -23954,14 +23895,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
       PyObject *__pyx_callargs[2] = {__pyx_t_3, __pyx_mstate_global->__pyx_kp_u_one_draw_index_per_element};
       __pyx_t_2 = __Pyx_PyObject_FastCall((PyObject*)(((PyTypeObject*)PyExc_ValueError)), __pyx_callargs+__pyx_t_4, (2-__pyx_t_4) | (__pyx_t_4*__Pyx_PY_VECTORCALL_ARGUMENTS_OFFSET));
       __Pyx_XDECREF(__pyx_t_3); __pyx_t_3 = 0;
-      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 251, __pyx_L1_error)
+      if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 255, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_2);
     }
     __Pyx_Raise(__pyx_t_2, 0, 0, 0);
     __Pyx_DECREF(__pyx_t_2); __pyx_t_2 = 0;
-    __PYX_ERR(0, 251, __pyx_L1_error)
+    __PYX_ERR(0, 255, __pyx_L1_error)
 
-    /* "ext/random123.pyx":250
+    /* "ext/random123.pyx":254
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     if draws.shape[0] != n:             # <<<<<<<<<<<<<<
@@ -23970,7 +23911,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":252
+  /* "ext/random123.pyx":256
  *     if draws.shape[0] != n:
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -23978,16 +23919,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
  *     if n:
 */
   __pyx_t_3 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 256, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 256, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_5 = PyLong_FromSsize_t(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 256, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 256, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 252, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 256, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
   #if CYTHON_VECTORCALL
@@ -24008,13 +23949,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
     PyObject *__pyx_callargs[3] = {__pyx_t_3, __pyx_t_5, __pyx_t_8};
     #if CYTHON_VECTORCALL
     __pyx_t_7 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
+    if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 256, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_7);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_7 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 252, __pyx_L1_error)
+      if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 256, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_7);
     }
     #endif
@@ -24026,25 +23967,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 252, __pyx_L1_error)
+    if (unlikely(!__pyx_t_2)) __PYX_ERR(0, 256, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_2);
   }
   __pyx_v_out = __pyx_t_2;
   __pyx_t_2 = 0;
 
-  /* "ext/random123.pyx":253
+  /* "ext/random123.pyx":257
  *         raise ValueError("one draw index per element")
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out             # <<<<<<<<<<<<<<
  *     if n:
  *         with nogil:
 */
-  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 253, __pyx_L1_error)
+  __pyx_t_9 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_9.memview)) __PYX_ERR(0, 257, __pyx_L1_error)
   __pyx_v_values = __pyx_t_9;
   __pyx_t_9.memview = NULL;
   __pyx_t_9.data = NULL;
 
-  /* "ext/random123.pyx":254
+  /* "ext/random123.pyx":258
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -24056,7 +23997,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":255
+    /* "ext/random123.pyx":259
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24069,7 +24010,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":256
+          /* "ext/random123.pyx":260
  *     if n:
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])             # <<<<<<<<<<<<<<
@@ -24082,7 +24023,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
           __pyx_f_7distsim_4_ext_9random123__fill_normals(__pyx_v_key, (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_elements.data) + __pyx_t_10)) )))), (&(*((int64_t const  *) ( /* dim=0 */ ((char *) (((int64_t const  *) __pyx_v_draws.data) + __pyx_t_11)) )))), 0, __pyx_v_n, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_12)) )))));
         }
 
-        /* "ext/random123.pyx":255
+        /* "ext/random123.pyx":259
  *     cdef double[::1] values = out
  *     if n:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -24099,7 +24040,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
         }
     }
 
-    /* "ext/random123.pyx":254
+    /* "ext/random123.pyx":258
  *     out = np.empty(n, dtype=np.float64)
  *     cdef double[::1] values = out
  *     if n:             # <<<<<<<<<<<<<<
@@ -24108,7 +24049,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
 */
   }
 
-  /* "ext/random123.pyx":257
+  /* "ext/random123.pyx":261
  *         with nogil:
  *             _fill_normals(key, &elements[0], &draws[0], 0, n, &values[0])
  *     return out             # <<<<<<<<<<<<<<
@@ -24126,7 +24067,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":247
+  /* "ext/random123.pyx":251
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
@@ -24154,7 +24095,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_14normal_pairs(CYTHON_UNUSED
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":281
+/* "ext/random123.pyx":285
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24203,7 +24144,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("_fill_binomial_table", 0);
 
-  /* "ext/random123.pyx":284
+  /* "ext/random123.pyx":288
  *     """Fill ``table`` for n > 0, 0 < p < 1; returns the array holding the cdf
  *     (the caller keeps it alive while the table is used)."""
  *     cdef double q = 1.0 - p, s = p / q, a = (n + 1) * s, term, total             # <<<<<<<<<<<<<<
@@ -24214,7 +24155,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_s = (__pyx_v_p / __pyx_v_q);
   __pyx_v_a = ((__pyx_v_n + 1) * __pyx_v_s);
 
-  /* "ext/random123.pyx":287
+  /* "ext/random123.pyx":291
  *     cdef Py_ssize_t x
  *     cdef double[::1] cdf
  *     table.n = n             # <<<<<<<<<<<<<<
@@ -24223,7 +24164,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->n = __pyx_v_n;
 
-  /* "ext/random123.pyx":288
+  /* "ext/random123.pyx":292
  *     cdef double[::1] cdf
  *     table.n = n
  *     table.mean = n * p             # <<<<<<<<<<<<<<
@@ -24232,7 +24173,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->mean = (__pyx_v_n * __pyx_v_p);
 
-  /* "ext/random123.pyx":289
+  /* "ext/random123.pyx":293
  *     table.n = n
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)             # <<<<<<<<<<<<<<
@@ -24241,7 +24182,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->sd = sqrt(((__pyx_v_n * __pyx_v_p) * __pyx_v_q));
 
-  /* "ext/random123.pyx":290
+  /* "ext/random123.pyx":294
  *     table.mean = n * p
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0             # <<<<<<<<<<<<<<
@@ -24250,7 +24191,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->normal_approx = (__pyx_v_table->mean > 400.0);
 
-  /* "ext/random123.pyx":291
+  /* "ext/random123.pyx":295
  *     table.sd = sqrt(n * p * q)
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL             # <<<<<<<<<<<<<<
@@ -24259,7 +24200,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->cdf = NULL;
 
-  /* "ext/random123.pyx":292
+  /* "ext/random123.pyx":296
  *     table.normal_approx = table.mean > 400.0
  *     table.cdf = NULL
  *     table.size = 0             # <<<<<<<<<<<<<<
@@ -24268,7 +24209,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_table->size = 0;
 
-  /* "ext/random123.pyx":293
+  /* "ext/random123.pyx":297
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24277,7 +24218,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   if (__pyx_v_table->normal_approx) {
 
-    /* "ext/random123.pyx":294
+    /* "ext/random123.pyx":298
  *     table.size = 0
  *     if table.normal_approx:
  *         return None             # <<<<<<<<<<<<<<
@@ -24294,7 +24235,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":293
+    /* "ext/random123.pyx":297
  *     table.cdf = NULL
  *     table.size = 0
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24303,7 +24244,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   }
 
-  /* "ext/random123.pyx":296
+  /* "ext/random123.pyx":300
  *         return None
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1             # <<<<<<<<<<<<<<
@@ -24327,7 +24268,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_v_table->size = (__pyx_t_3 + 1);
 
 
-  /* "ext/random123.pyx":297
+  /* "ext/random123.pyx":301
  *     # P(X <= x) for x = 0 .. until the rest is below double resolution.
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -24335,16 +24276,16 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
  *     term = q ** n
 */
   __pyx_t_6 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_GetAttrStr(__pyx_t_7, __pyx_mstate_global->__pyx_n_u_empty); if (unlikely(!__pyx_t_8)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_8);
   __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_7 = PyLong_FromSsize_t(__pyx_v_table->size); if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
-  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_9);
-  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 297, __pyx_L1_error)
+  __pyx_t_10 = __Pyx_PyObject_GetAttrStr(__pyx_t_9, __pyx_mstate_global->__pyx_n_u_float64); if (unlikely(!__pyx_t_10)) __PYX_ERR(0, 301, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_10);
   __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
   #if CYTHON_VECTORCALL
@@ -24365,13 +24306,13 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     PyObject *__pyx_callargs[3] = {__pyx_t_6, __pyx_t_7, __pyx_t_10};
     #if CYTHON_VECTORCALL
     __pyx_t_9 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 297, __pyx_L1_error)
+    if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 301, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_9);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_9 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 297, __pyx_L1_error)
+      if (unlikely(!__pyx_t_9)) __PYX_ERR(0, 301, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_9);
     }
     #endif
@@ -24383,25 +24324,25 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
     __Pyx_DECREF(__pyx_t_10); __pyx_t_10 = 0;
     __Pyx_DECREF(__pyx_t_9); __pyx_t_9 = 0;
     __Pyx_DECREF(__pyx_t_8); __pyx_t_8 = 0;
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 297, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 301, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __pyx_v_cdf_array = __pyx_t_5;
   __pyx_t_5 = 0;
 
-  /* "ext/random123.pyx":298
+  /* "ext/random123.pyx":302
  *     table.size = min(n, <long long>(table.mean + 40.0 * table.sd + 40.0)) + 1
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array             # <<<<<<<<<<<<<<
  *     term = q ** n
  *     total = term
 */
-  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 298, __pyx_L1_error)
+  __pyx_t_12 = __Pyx_PyObject_to_MemoryviewSlice_dc_double(__pyx_v_cdf_array, PyBUF_WRITABLE); if (unlikely(!__pyx_t_12.memview)) __PYX_ERR(0, 302, __pyx_L1_error)
   __pyx_v_cdf = __pyx_t_12;
   __pyx_t_12.memview = NULL;
   __pyx_t_12.data = NULL;
 
-  /* "ext/random123.pyx":299
+  /* "ext/random123.pyx":303
  *     cdf_array = np.empty(table.size, dtype=np.float64)
  *     cdf = cdf_array
  *     term = q ** n             # <<<<<<<<<<<<<<
@@ -24410,7 +24351,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_term = pow(__pyx_v_q, ((double)__pyx_v_n));
 
-  /* "ext/random123.pyx":300
+  /* "ext/random123.pyx":304
  *     cdf = cdf_array
  *     term = q ** n
  *     total = term             # <<<<<<<<<<<<<<
@@ -24419,7 +24360,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_total = __pyx_v_term;
 
-  /* "ext/random123.pyx":301
+  /* "ext/random123.pyx":305
  *     term = q ** n
  *     total = term
  *     cdf[0] = total             # <<<<<<<<<<<<<<
@@ -24429,7 +24370,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   *((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) )) = __pyx_v_total;
 
-  /* "ext/random123.pyx":302
+  /* "ext/random123.pyx":306
  *     total = term
  *     cdf[0] = total
  *     for x in range(1, table.size):             # <<<<<<<<<<<<<<
@@ -24443,7 +24384,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_16 = 1; __pyx_t_16 < __pyx_t_15; __pyx_t_16+=1) {
     __pyx_v_x = __pyx_t_16;
 
-    /* "ext/random123.pyx":303
+    /* "ext/random123.pyx":307
  *     cdf[0] = total
  *     for x in range(1, table.size):
  *         term *= a / x - s             # <<<<<<<<<<<<<<
@@ -24452,7 +24393,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_term = (__pyx_v_term * ((__pyx_v_a / ((double)__pyx_v_x)) - __pyx_v_s));
 
-    /* "ext/random123.pyx":304
+    /* "ext/random123.pyx":308
  *     for x in range(1, table.size):
  *         term *= a / x - s
  *         total += term             # <<<<<<<<<<<<<<
@@ -24461,7 +24402,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_total = (__pyx_v_total + __pyx_v_term);
 
-    /* "ext/random123.pyx":305
+    /* "ext/random123.pyx":309
  *         term *= a / x - s
  *         total += term
  *         cdf[x] = total             # <<<<<<<<<<<<<<
@@ -24473,7 +24414,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
 
 
-  /* "ext/random123.pyx":306
+  /* "ext/random123.pyx":310
  *         total += term
  *         cdf[x] = total
  *     table.cdf = &cdf[0]             # <<<<<<<<<<<<<<
@@ -24483,7 +24424,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   __pyx_t_13 = 0;
   __pyx_v_table->cdf = (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_cdf.data) + __pyx_t_13)) ))));
 
-  /* "ext/random123.pyx":309
+  /* "ext/random123.pyx":313
  *     cdef int top
  *     cdef int64_t first_count, last_count
  *     cdef uint32_t first_bits, last_bits = (1u << DISTSIM_INVERSION_SHIFT) - 1             # <<<<<<<<<<<<<<
@@ -24492,7 +24433,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
   __pyx_v_last_bits = ((1U << DISTSIM_INVERSION_SHIFT) - 1);
 
-  /* "ext/random123.pyx":310
+  /* "ext/random123.pyx":314
  *     cdef int64_t first_count, last_count
  *     cdef uint32_t first_bits, last_bits = (1u << DISTSIM_INVERSION_SHIFT) - 1
  *     for top in range(DISTSIM_INVERSION_TABLE_SIZE):             # <<<<<<<<<<<<<<
@@ -24506,7 +24447,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   for (__pyx_t_19 = 0; __pyx_t_19 < __pyx_t_18; __pyx_t_19+=1) {
     __pyx_v_top = __pyx_t_19;
 
-    /* "ext/random123.pyx":312
+    /* "ext/random123.pyx":316
  *     for top in range(DISTSIM_INVERSION_TABLE_SIZE):
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT             # <<<<<<<<<<<<<<
@@ -24515,7 +24456,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_first_bits = (((uint32_t)__pyx_v_top) << DISTSIM_INVERSION_SHIFT);
 
-    /* "ext/random123.pyx":313
+    /* "ext/random123.pyx":317
  *         # Counts grow with the uniform: equal at both ends, equal throughout.
  *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT
  *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)             # <<<<<<<<<<<<<<
@@ -24524,7 +24465,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_first_count = distsim_binomial_search(__pyx_v_first_bits, __pyx_v_table->cdf, __pyx_v_table->size);
 
-    /* "ext/random123.pyx":314
+    /* "ext/random123.pyx":318
  *         first_bits = (<uint32_t>top) << DISTSIM_INVERSION_SHIFT
  *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)
  *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)             # <<<<<<<<<<<<<<
@@ -24533,7 +24474,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
 */
     __pyx_v_last_count = distsim_binomial_search((__pyx_v_first_bits | __pyx_v_last_bits), __pyx_v_table->cdf, __pyx_v_table->size);
 
-    /* "ext/random123.pyx":315
+    /* "ext/random123.pyx":319
  *         first_count = distsim_binomial_search(first_bits, table.cdf, table.size)
  *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1             # <<<<<<<<<<<<<<
@@ -24555,7 +24496,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
 
 
-  /* "ext/random123.pyx":316
+  /* "ext/random123.pyx":320
  *         last_count = distsim_binomial_search(first_bits | last_bits, table.cdf, table.size)
  *         table.count_by_top_bits[top] = first_count if first_count == last_count else -1
  *     return cdf_array             # <<<<<<<<<<<<<<
@@ -24573,7 +24514,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":281
+  /* "ext/random123.pyx":285
  * 
  * 
  * cdef object _fill_binomial_table(BinomialTable* table, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24611,7 +24552,7 @@ static PyObject *__pyx_f_7distsim_4_ext_9random123__fill_binomial_table(struct _
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":319
+/* "ext/random123.pyx":323
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -24628,7 +24569,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   PY_LONG_LONG __pyx_t_3;
   int __pyx_t_4;
 
-  /* "ext/random123.pyx":323
+  /* "ext/random123.pyx":327
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24640,7 +24581,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":324
+    /* "ext/random123.pyx":328
  *     cdef uint64_t block
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)             # <<<<<<<<<<<<<<
@@ -24649,7 +24590,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_x = ((PY_LONG_LONG)floor(((__pyx_v_table->mean + (__pyx_v_table->sd * __pyx_f_7distsim_4_ext_9random123_normal_from_block(__pyx_v_key, __pyx_v_element, __pyx_v_draw))) + 0.5)));
 
-    /* "ext/random123.pyx":325
+    /* "ext/random123.pyx":329
  *     if table.normal_approx:
  *         x = <long long>floor(table.mean + table.sd * normal_from_block(key, element, draw) + 0.5)
  *         return 0 if x < 0 else (table.n if x > table.n else x)             # <<<<<<<<<<<<<<
@@ -24680,7 +24621,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":323
+    /* "ext/random123.pyx":327
  *     cdef long long x
  *     cdef uint64_t block
  *     if table.normal_approx:             # <<<<<<<<<<<<<<
@@ -24689,7 +24630,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":328
+  /* "ext/random123.pyx":332
  *     # A 32-bit uniform per element (ample for inversion), 4 elements per
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2             # <<<<<<<<<<<<<<
@@ -24698,7 +24639,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   __pyx_v_block = (__pyx_v_element >> 2);
 
-  /* "ext/random123.pyx":329
+  /* "ext/random123.pyx":333
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -24710,7 +24651,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":330
+    /* "ext/random123.pyx":334
  *     block = element >> 2
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)             # <<<<<<<<<<<<<<
@@ -24719,7 +24660,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_f_6philox_philox4x32_10(__pyx_v_key, __pyx_v_block, __pyx_v_draw, __pyx_v_cache->words);
 
-    /* "ext/random123.pyx":331
+    /* "ext/random123.pyx":335
  *     if block != cache.block:
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block             # <<<<<<<<<<<<<<
@@ -24728,7 +24669,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
     __pyx_v_cache->block = __pyx_v_block;
 
-    /* "ext/random123.pyx":329
+    /* "ext/random123.pyx":333
  *     # block; still a pure function of (key, element, draw).
  *     block = element >> 2
  *     if block != cache.block:             # <<<<<<<<<<<<<<
@@ -24737,7 +24678,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 */
   }
 
-  /* "ext/random123.pyx":332
+  /* "ext/random123.pyx":336
  *         philox4x32_10(key, block, draw, cache.words)
  *         cache.block = block
  *     return binomial_inversion(cache.words[element & 3], table)             # <<<<<<<<<<<<<<
@@ -24750,7 +24691,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":319
+  /* "ext/random123.pyx":323
  * 
  * 
  * cdef inline int64_t binomial_draw(uint64_t key, uint64_t element, uint64_t draw,             # <<<<<<<<<<<<<<
@@ -24765,7 +24706,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":335
+/* "ext/random123.pyx":339
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24776,7 +24717,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_draw(uin
 static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversion(uint32_t __pyx_v_bits, struct __pyx_t_7distsim_4_ext_9random123_BinomialTable const *__pyx_v_table) {
   int64_t __pyx_r;
 
-  /* "ext/random123.pyx":337
+  /* "ext/random123.pyx":341
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:
  *     """The count whose cdf interval holds the uniform (bits + 0.5) / 2**32."""
  *     return distsim_binomial_inversion(bits, table.count_by_top_bits, table.cdf, table.size)             # <<<<<<<<<<<<<<
@@ -24789,7 +24730,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":335
+  /* "ext/random123.pyx":339
  * 
  * 
  * cdef inline int64_t binomial_inversion(uint32_t bits, const BinomialTable* table) noexcept nogil:             # <<<<<<<<<<<<<<
@@ -24802,7 +24743,7 @@ static CYTHON_INLINE int64_t __pyx_f_7distsim_4_ext_9random123_binomial_inversio
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":353
+/* "ext/random123.pyx":357
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -24849,39 +24790,39 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 353, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 357, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 357, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 2; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 353, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, i); __PYX_ERR(0, 357, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 2)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 357, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 353, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 357, __pyx_L3_error)
     }
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 353, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[0]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[1]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 357, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 353, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 2, 2, __pyx_nargs); __PYX_ERR(0, 357, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -24917,7 +24858,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":354
+  /* "ext/random123.pyx":358
  * 
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p             # <<<<<<<<<<<<<<
@@ -24931,7 +24872,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   __pyx_v_self->n = __pyx_t_1;
   __pyx_v_self->p = __pyx_t_2;
 
-  /* "ext/random123.pyx":355
+  /* "ext/random123.pyx":359
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -24959,21 +24900,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   if (__pyx_t_3) {
 
 
-    /* "ext/random123.pyx":356
+    /* "ext/random123.pyx":360
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)             # <<<<<<<<<<<<<<
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
 */
-    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 356, __pyx_L1_error)
+    __pyx_t_5 = __pyx_f_7distsim_4_ext_9random123__fill_binomial_table((&__pyx_v_self->table), __pyx_v_n, __pyx_v_p); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 360, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
     __Pyx_GIVEREF(__pyx_t_5);
     __Pyx_GOTREF(__pyx_v_self->cdf_keeper);
     __Pyx_DECREF_SET(__pyx_v_self->cdf_keeper, __pyx_t_5);
     __pyx_t_5 = 0;
 
-    /* "ext/random123.pyx":355
+    /* "ext/random123.pyx":359
  *     def __init__(self, long long n, double p):
  *         self.n, self.p = n, p
  *         if n > 0 and 0.0 < p < 1.0:             # <<<<<<<<<<<<<<
@@ -24982,7 +24923,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
 */
   }
 
-  /* "ext/random123.pyx":353
+  /* "ext/random123.pyx":357
  *     cdef double p
  * 
  *     def __init__(self, long long n, double p):             # <<<<<<<<<<<<<<
@@ -25003,7 +24944,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_13BinomialDraws___init__(struct __
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":358
+/* "ext/random123.pyx":362
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -25053,46 +24994,46 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 358, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 362, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 362, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "counts", 0) < (0)) __PYX_ERR(0, 362, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 3; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 358, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, i); __PYX_ERR(0, 362, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 3)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 362, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 362, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 358, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 362, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 358, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 358, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 362, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 362, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 362, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 358, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("counts", 1, 3, 3, __pyx_nargs); __PYX_ERR(0, 362, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25145,7 +25086,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("counts", 0);
 
-  /* "ext/random123.pyx":360
+  /* "ext/random123.pyx":364
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k             # <<<<<<<<<<<<<<
@@ -25154,7 +25095,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_count = (__pyx_v_elements.shape[0]);
 
-  /* "ext/random123.pyx":361
+  /* "ext/random123.pyx":365
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)             # <<<<<<<<<<<<<<
@@ -25162,16 +25103,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
  *         cdef BlockCache cache
 */
   __pyx_t_2 = NULL;
-  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyObject_GetAttrStr(__pyx_t_3, __pyx_mstate_global->__pyx_n_u_zeros); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __Pyx_DECREF(__pyx_t_3); __pyx_t_3 = 0;
-  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_3 = PyLong_FromSsize_t(__pyx_v_count); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __Pyx_GetModuleGlobalName(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_np); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 361, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyObject_GetAttrStr(__pyx_t_5, __pyx_mstate_global->__pyx_n_u_int64); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 365, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
   #if CYTHON_VECTORCALL
@@ -25192,13 +25133,13 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     PyObject *__pyx_callargs[3] = {__pyx_t_2, __pyx_t_3, __pyx_t_6};
     #if CYTHON_VECTORCALL
     __pyx_t_5 = __pyx_mstate_global->__pyx_tuple[2];
-    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
     __Pyx_INCREF(__pyx_t_5);
     #else
     {
       PyObject *__pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
       __pyx_t_5 = __Pyx_MakeKwargDict(__pyx_temp, __pyx_callargs+2, 1);
-      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 361, __pyx_L1_error)
+      if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 365, __pyx_L1_error)
       __Pyx_GOTREF(__pyx_t_5);
     }
     #endif
@@ -25210,25 +25151,25 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 361, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 365, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   __pyx_v_out = __pyx_t_1;
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":362
+  /* "ext/random123.pyx":366
  *         cdef Py_ssize_t count = elements.shape[0], k
  *         out = np.zeros(count, dtype=np.int64)
  *         cdef int64_t[::1] values = out             # <<<<<<<<<<<<<<
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
 */
-  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 362, __pyx_L1_error)
+  __pyx_t_8 = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t(__pyx_v_out, PyBUF_WRITABLE); if (unlikely(!__pyx_t_8.memview)) __PYX_ERR(0, 366, __pyx_L1_error)
   __pyx_v_values = __pyx_t_8;
   __pyx_t_8.memview = NULL;
   __pyx_t_8.data = NULL;
 
-  /* "ext/random123.pyx":364
+  /* "ext/random123.pyx":368
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -25254,7 +25195,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":365
+    /* "ext/random123.pyx":369
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out             # <<<<<<<<<<<<<<
@@ -25272,7 +25213,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":364
+    /* "ext/random123.pyx":368
  *         cdef int64_t[::1] values = out
  *         cdef BlockCache cache
  *         if self.n <= 0 or self.p <= 0.0:             # <<<<<<<<<<<<<<
@@ -25281,7 +25222,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":366
+  /* "ext/random123.pyx":370
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25293,19 +25234,19 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   if (__pyx_t_9) {
 
 
-    /* "ext/random123.pyx":367
+    /* "ext/random123.pyx":371
  *             return out
  *         if self.p >= 1.0:
  *             out[:] = self.n             # <<<<<<<<<<<<<<
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
 */
-    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 367, __pyx_L1_error)
+    __pyx_t_1 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_self->n); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 371, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
-    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 367, __pyx_L1_error)
+    if (__Pyx_PyObject_SetSlice(__pyx_v_out, __pyx_t_1, 0, 0, NULL, NULL, &__pyx_mstate_global->__pyx_slice[0], 0, 0, 0) < (0)) __PYX_ERR(0, 371, __pyx_L1_error)
     __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-    /* "ext/random123.pyx":368
+    /* "ext/random123.pyx":372
  *         if self.p >= 1.0:
  *             out[:] = self.n
  *             return out             # <<<<<<<<<<<<<<
@@ -25323,7 +25264,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":366
+    /* "ext/random123.pyx":370
  *         if self.n <= 0 or self.p <= 0.0:
  *             return out
  *         if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -25332,7 +25273,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   }
 
-  /* "ext/random123.pyx":369
+  /* "ext/random123.pyx":373
  *             out[:] = self.n
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -25341,7 +25282,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 */
   __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-  /* "ext/random123.pyx":370
+  /* "ext/random123.pyx":374
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25354,7 +25295,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":371
+        /* "ext/random123.pyx":375
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -25368,7 +25309,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
         for (__pyx_t_13 = 0; __pyx_t_13 < __pyx_t_12; __pyx_t_13+=1) {
           __pyx_v_k = __pyx_t_13;
 
-          /* "ext/random123.pyx":372
+          /* "ext/random123.pyx":376
  *         with nogil:
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -25382,7 +25323,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
 
       }
 
-      /* "ext/random123.pyx":370
+      /* "ext/random123.pyx":374
  *             return out
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -25399,7 +25340,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
       }
   }
 
-  /* "ext/random123.pyx":373
+  /* "ext/random123.pyx":377
  *             for k in range(count):
  *                 values[k] = binomial_draw(key, <uint64_t>elements[k], draw, &self.table, &cache)
  *         return out             # <<<<<<<<<<<<<<
@@ -25417,7 +25358,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":358
+  /* "ext/random123.pyx":362
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
@@ -25447,7 +25388,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_2counts(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":375
+/* "ext/random123.pyx":379
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25500,76 +25441,76 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 375, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 379, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 375, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "add_to", 0) < (0)) __PYX_ERR(0, 379, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 375, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, i); __PYX_ERR(0, 379, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 379, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 379, __pyx_L3_error)
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 379, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 379, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 379, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 375, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 379, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 375, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 376, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[3]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 379, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[4], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 380, __pyx_L3_error)
     if (values[5]) {
-      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 376, __pyx_L3_error)
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[5]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 380, __pyx_L3_error)
     } else {
       __pyx_v_stride = ((int64_t)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 375, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("add_to", 0, 5, 6, __pyx_nargs); __PYX_ERR(0, 379, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25604,7 +25545,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   Py_ssize_t __pyx_t_2;
   __Pyx_RefNannySetupContext("add_to", 0);
 
-  /* "ext/random123.pyx":380
+  /* "ext/random123.pyx":384
  *         stride*k``: the counts of `counts` for a rank's share of elements,
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25616,7 +25557,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":381
+    /* "ext/random123.pyx":385
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:
  *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],             # <<<<<<<<<<<<<<
@@ -25625,7 +25566,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
     __pyx_t_2 = 0;
 
-    /* "ext/random123.pyx":382
+    /* "ext/random123.pyx":386
  *         if values.shape[0]:
  *             _add_counts(self, key, first_element, stride, draw, weight, &values[0],
  *                         values.shape[0])             # <<<<<<<<<<<<<<
@@ -25634,7 +25575,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
     __pyx_f_7distsim_4_ext_9random123__add_counts(__pyx_v_self, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_draw, __pyx_v_weight, (&(*((double *) ( /* dim=0 */ ((char *) (((double *) __pyx_v_values.data) + __pyx_t_2)) )))), (__pyx_v_values.shape[0]));
 
-    /* "ext/random123.pyx":380
+    /* "ext/random123.pyx":384
  *         stride*k``: the counts of `counts` for a rank's share of elements,
  *         added in place (PoissonInput's step, without temporaries)."""
  *         if values.shape[0]:             # <<<<<<<<<<<<<<
@@ -25643,7 +25584,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
 */
   }
 
-  /* "ext/random123.pyx":375
+  /* "ext/random123.pyx":379
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -25658,7 +25599,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_4add_to(stru
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":384
+/* "ext/random123.pyx":388
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
@@ -25710,69 +25651,69 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,&__pyx_mstate_global->__pyx_n_u_stride,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 384, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 388, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 388, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 388, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 388, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 388, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 388, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 384, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "adder", 0) < (0)) __PYX_ERR(0, 388, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 4; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 384, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, i); __PYX_ERR(0, 388, __pyx_L3_error) }
       }
     } else {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 388, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 388, __pyx_L3_error)
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 388, __pyx_L3_error)
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 388, __pyx_L3_error)
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 384, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 388, __pyx_L3_error)
         break;
         default: goto __pyx_L5_argtuple_error;
       }
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 384, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 384, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 388, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[1]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 388, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[2]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 388, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[3], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 388, __pyx_L3_error)
     if (values[4]) {
-      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 385, __pyx_L3_error)
+      __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[4]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 389, __pyx_L3_error)
     } else {
       __pyx_v_stride = ((int64_t)1);
     }
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 384, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("adder", 0, 4, 5, __pyx_nargs); __PYX_ERR(0, 388, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -25815,7 +25756,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("adder", 0);
 
-  /* "ext/random123.pyx":388
+  /* "ext/random123.pyx":392
  *         """`add_to` at every step (draw = the step) as an operation of the
  *         compiled step loop (the PoissonInput's events)."""
  *         return _AddCounts(self, key, first_element, stride, weight, values)             # <<<<<<<<<<<<<<
@@ -25823,15 +25764,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
  * 
 */
   __pyx_t_2 = NULL;
-  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_3 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 392, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_3);
-  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_int64_t(__pyx_v_first_element); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 392, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
-  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_int64_t(__pyx_v_stride); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 392, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_weight); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 392, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 388, __pyx_L1_error)
+  __pyx_t_7 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_7)) __PYX_ERR(0, 392, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_7);
   __pyx_t_8 = 1;
   {
@@ -25843,7 +25784,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
     __Pyx_DECREF(__pyx_t_7); __pyx_t_7 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 388, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 392, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_1);
   }
   {
@@ -25857,7 +25798,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_6adder(struc
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":384
+  /* "ext/random123.pyx":388
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
@@ -26086,7 +26027,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_13BinomialDraws_10__setstate
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":391
+/* "ext/random123.pyx":395
  * 
  * 
  * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
@@ -26104,7 +26045,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   Py_ssize_t __pyx_t_5;
   Py_ssize_t __pyx_t_6;
 
-  /* "ext/random123.pyx":396
+  /* "ext/random123.pyx":400
  *     cdef Py_ssize_t k
  *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -26140,7 +26081,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":397
+    /* "ext/random123.pyx":401
  *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return             # <<<<<<<<<<<<<<
@@ -26151,7 +26092,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":396
+    /* "ext/random123.pyx":400
  *     cdef Py_ssize_t k
  *     cdef BlockCache cache
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:             # <<<<<<<<<<<<<<
@@ -26160,7 +26101,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":398
+  /* "ext/random123.pyx":402
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -26172,7 +26113,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
   if (__pyx_t_1) {
 
 
-    /* "ext/random123.pyx":399
+    /* "ext/random123.pyx":403
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26185,7 +26126,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":400
+          /* "ext/random123.pyx":404
  *     if self.p >= 1.0:
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -26199,7 +26140,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":401
+            /* "ext/random123.pyx":405
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * self.n             # <<<<<<<<<<<<<<
@@ -26213,7 +26154,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
         }
 
-        /* "ext/random123.pyx":399
+        /* "ext/random123.pyx":403
  *         return
  *     if self.p >= 1.0:
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26230,7 +26171,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         }
     }
 
-    /* "ext/random123.pyx":402
+    /* "ext/random123.pyx":406
  *             for k in range(count):
  *                 values[k] += weight * self.n
  *         return             # <<<<<<<<<<<<<<
@@ -26241,7 +26182,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":398
+    /* "ext/random123.pyx":402
  *     if self.n <= 0 or self.p <= 0.0 or count == 0:
  *         return
  *     if self.p >= 1.0:             # <<<<<<<<<<<<<<
@@ -26250,7 +26191,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":403
+  /* "ext/random123.pyx":407
  *                 values[k] += weight * self.n
  *         return
  *     if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -26259,7 +26200,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   if (__pyx_v_self->table.normal_approx) {
 
-    /* "ext/random123.pyx":404
+    /* "ext/random123.pyx":408
  *         return
  *     if self.table.normal_approx:
  *         cache.block = 0xFFFFFFFFFFFFFFFF             # <<<<<<<<<<<<<<
@@ -26268,7 +26209,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
     __pyx_v_cache.block = 0xFFFFFFFFFFFFFFFF;
 
-    /* "ext/random123.pyx":405
+    /* "ext/random123.pyx":409
  *     if self.table.normal_approx:
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26281,7 +26222,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __Pyx_FastGIL_Remember();
         /*try:*/ {
 
-          /* "ext/random123.pyx":406
+          /* "ext/random123.pyx":410
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:
  *             for k in range(count):             # <<<<<<<<<<<<<<
@@ -26295,7 +26236,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
           for (__pyx_t_5 = 0; __pyx_t_5 < __pyx_t_4; __pyx_t_5+=1) {
             __pyx_v_k = __pyx_t_5;
 
-            /* "ext/random123.pyx":407
+            /* "ext/random123.pyx":411
  *         with nogil:
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(             # <<<<<<<<<<<<<<
@@ -26305,7 +26246,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
             __pyx_t_6 = __pyx_v_k;
 
-            /* "ext/random123.pyx":408
+            /* "ext/random123.pyx":412
  *             for k in range(count):
  *                 values[k] += weight * binomial_draw(
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)             # <<<<<<<<<<<<<<
@@ -26317,7 +26258,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
         }
 
-        /* "ext/random123.pyx":405
+        /* "ext/random123.pyx":409
  *     if self.table.normal_approx:
  *         cache.block = 0xFFFFFFFFFFFFFFFF
  *         with nogil:             # <<<<<<<<<<<<<<
@@ -26334,7 +26275,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         }
     }
 
-    /* "ext/random123.pyx":409
+    /* "ext/random123.pyx":413
  *                 values[k] += weight * binomial_draw(
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return             # <<<<<<<<<<<<<<
@@ -26345,7 +26286,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
     }
     goto __pyx_L0;
 
-    /* "ext/random123.pyx":403
+    /* "ext/random123.pyx":407
  *                 values[k] += weight * self.n
  *         return
  *     if self.table.normal_approx:             # <<<<<<<<<<<<<<
@@ -26354,7 +26295,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 */
   }
 
-  /* "ext/random123.pyx":410
+  /* "ext/random123.pyx":414
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26367,7 +26308,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
       __Pyx_FastGIL_Remember();
       /*try:*/ {
 
-        /* "ext/random123.pyx":411
+        /* "ext/random123.pyx":415
  *         return
  *     with nogil:
  *         _add_inversions(&self.table, key, <uint64_t>first_element, <uint64_t>stride, draw,             # <<<<<<<<<<<<<<
@@ -26377,7 +26318,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
         __pyx_f_7distsim_4_ext_9random123__add_inversions((&__pyx_v_self->table), __pyx_v_key, ((uint64_t)__pyx_v_first_element), ((uint64_t)__pyx_v_stride), __pyx_v_draw, __pyx_v_weight, __pyx_v_values, __pyx_v_count);
       }
 
-      /* "ext/random123.pyx":410
+      /* "ext/random123.pyx":414
  *                     key, <uint64_t>(first_element + stride * k), draw, &self.table, &cache)
  *         return
  *     with nogil:             # <<<<<<<<<<<<<<
@@ -26394,7 +26335,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
       }
   }
 
-  /* "ext/random123.pyx":391
+  /* "ext/random123.pyx":395
  * 
  * 
  * cdef void _add_counts(BinomialDraws self, uint64_t key, int64_t first_element, int64_t stride,             # <<<<<<<<<<<<<<
@@ -26409,7 +26350,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_counts(struct __pyx_obj_7dist
 
 }
 
-/* "ext/random123.pyx":415
+/* "ext/random123.pyx":419
  * 
  * 
  * cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,             # <<<<<<<<<<<<<<
@@ -26436,7 +26377,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   Py_ssize_t __pyx_t_7;
   Py_ssize_t __pyx_t_8;
 
-  /* "ext/random123.pyx":423
+  /* "ext/random123.pyx":427
  *     element (the dealt partition) draws the blocks its elements lie in."""
  *     cdef CounterBatch batch
  *     cdef Py_ssize_t k = 0, j, m, n_blocks             # <<<<<<<<<<<<<<
@@ -26445,7 +26386,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
   __pyx_v_k = 0;
 
-  /* "ext/random123.pyx":427
+  /* "ext/random123.pyx":431
  *     # Up to a stride of 4 the elements' blocks are consecutive (none skipped);
  *     # above it each element has a block of its own.
  *     cdef bint consecutive = stride <= 4             # <<<<<<<<<<<<<<
@@ -26454,7 +26395,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
   __pyx_v_consecutive = (__pyx_v_stride <= 4);
 
-  /* "ext/random123.pyx":428
+  /* "ext/random123.pyx":432
  *     # above it each element has a block of its own.
  *     cdef bint consecutive = stride <= 4
  *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \             # <<<<<<<<<<<<<<
@@ -26466,7 +26407,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_t_1 = ((4 * (__pyx_e_7distsim_4_ext_9random123_BATCH_BLOCKS - 1)) / __pyx_v_stride);
   } else {
 
-    /* "ext/random123.pyx":429
+    /* "ext/random123.pyx":433
  *     cdef bint consecutive = stride <= 4
  *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
  *         else BATCH_BLOCKS             # <<<<<<<<<<<<<<
@@ -26478,7 +26419,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   }
   __pyx_v_per_batch = __pyx_t_1;
 
-  /* "ext/random123.pyx":430
+  /* "ext/random123.pyx":434
  *     cdef Py_ssize_t per_batch = (4 * (BATCH_BLOCKS - 1)) // stride if consecutive \
  *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):             # <<<<<<<<<<<<<<
@@ -26492,7 +26433,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   for (__pyx_t_4 = 0; __pyx_t_4 < __pyx_t_3; __pyx_t_4+=1) {
     __pyx_v_j = __pyx_t_4;
 
-    /* "ext/random123.pyx":431
+    /* "ext/random123.pyx":435
  *         else BATCH_BLOCKS
  *     for j in range(BATCH_BLOCKS):
  *         batch.hi[j] = draw             # <<<<<<<<<<<<<<
@@ -26503,7 +26444,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
   }
 
 
-  /* "ext/random123.pyx":432
+  /* "ext/random123.pyx":436
  *     for j in range(BATCH_BLOCKS):
  *         batch.hi[j] = draw
  *     while k < count:             # <<<<<<<<<<<<<<
@@ -26516,7 +26457,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
     if (!__pyx_t_5) break;
 
-    /* "ext/random123.pyx":433
+    /* "ext/random123.pyx":437
  *         batch.hi[j] = draw
  *     while k < count:
  *         m = min(per_batch, count - k)             # <<<<<<<<<<<<<<
@@ -26540,7 +26481,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_v_m = __pyx_t_7;
 
 
-    /* "ext/random123.pyx":434
+    /* "ext/random123.pyx":438
  *     while k < count:
  *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k             # <<<<<<<<<<<<<<
@@ -26549,7 +26490,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     __pyx_v_element = (__pyx_v_first_element + (__pyx_v_stride * ((uint64_t)__pyx_v_k)));
 
-    /* "ext/random123.pyx":435
+    /* "ext/random123.pyx":439
  *         m = min(per_batch, count - k)
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2             # <<<<<<<<<<<<<<
@@ -26558,7 +26499,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     __pyx_v_first_block = (__pyx_v_element >> 2);
 
-    /* "ext/random123.pyx":436
+    /* "ext/random123.pyx":440
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
  *         if consecutive:             # <<<<<<<<<<<<<<
@@ -26567,7 +26508,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
     if (__pyx_v_consecutive) {
 
-      /* "ext/random123.pyx":437
+      /* "ext/random123.pyx":441
  *         first_block = element >> 2
  *         if consecutive:
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1             # <<<<<<<<<<<<<<
@@ -26576,7 +26517,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
       __pyx_v_n_blocks = (((Py_ssize_t)(((__pyx_v_element + (__pyx_v_stride * ((uint64_t)(__pyx_v_m - 1)))) >> 2) - __pyx_v_first_block)) + 1);
 
-      /* "ext/random123.pyx":438
+      /* "ext/random123.pyx":442
  *         if consecutive:
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
  *             for j in range(n_blocks):             # <<<<<<<<<<<<<<
@@ -26590,7 +26531,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":439
+        /* "ext/random123.pyx":443
  *             n_blocks = <Py_ssize_t>(((element + stride * <uint64_t>(m - 1)) >> 2) - first_block) + 1
  *             for j in range(n_blocks):
  *                 batch.lo[j] = first_block + j             # <<<<<<<<<<<<<<
@@ -26601,7 +26542,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       }
 
 
-      /* "ext/random123.pyx":440
+      /* "ext/random123.pyx":444
  *             for j in range(n_blocks):
  *                 batch.lo[j] = first_block + j
  *             distsim_philox_blocks(key, batch.lo, batch.hi, n_blocks, batch.words)             # <<<<<<<<<<<<<<
@@ -26610,7 +26551,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
       distsim_philox_blocks(__pyx_v_key, __pyx_v_batch.lo, __pyx_v_batch.hi, __pyx_v_n_blocks, __pyx_v_batch.words);
 
-      /* "ext/random123.pyx":443
+      /* "ext/random123.pyx":447
  *             # Element e's word is word e & 3 of block e >> 2: batch word
  *             # e - 4 * first_block, every stride-th from the first element's.
  *             distsim_add_inversions(batch.words, element & 3, stride, m,             # <<<<<<<<<<<<<<
@@ -26619,7 +26560,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
       distsim_add_inversions(__pyx_v_batch.words, (__pyx_v_element & 3), __pyx_v_stride, __pyx_v_m, __pyx_v_table->count_by_top_bits, __pyx_v_table->cdf, __pyx_v_table->size, __pyx_v_weight, (__pyx_v_values + __pyx_v_k));
 
-      /* "ext/random123.pyx":436
+      /* "ext/random123.pyx":440
  *         element = first_element + stride * <uint64_t>k
  *         first_block = element >> 2
  *         if consecutive:             # <<<<<<<<<<<<<<
@@ -26629,7 +26570,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       goto __pyx_L7;
     }
 
-    /* "ext/random123.pyx":447
+    /* "ext/random123.pyx":451
  *                                    values + k)
  *         else:
  *             for j in range(m):             # <<<<<<<<<<<<<<
@@ -26644,7 +26585,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":448
+        /* "ext/random123.pyx":452
  *         else:
  *             for j in range(m):
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2             # <<<<<<<<<<<<<<
@@ -26655,7 +26596,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       }
 
 
-      /* "ext/random123.pyx":449
+      /* "ext/random123.pyx":453
  *             for j in range(m):
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
  *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)             # <<<<<<<<<<<<<<
@@ -26664,7 +26605,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
       distsim_philox_blocks(__pyx_v_key, __pyx_v_batch.lo, __pyx_v_batch.hi, __pyx_v_m, __pyx_v_batch.words);
 
-      /* "ext/random123.pyx":450
+      /* "ext/random123.pyx":454
  *                 batch.lo[j] = (element + stride * <uint64_t>j) >> 2
  *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):             # <<<<<<<<<<<<<<
@@ -26678,7 +26619,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
       for (__pyx_t_6 = 0; __pyx_t_6 < __pyx_t_4; __pyx_t_6+=1) {
         __pyx_v_j = __pyx_t_6;
 
-        /* "ext/random123.pyx":451
+        /* "ext/random123.pyx":455
  *             distsim_philox_blocks(key, batch.lo, batch.hi, m, batch.words)
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],             # <<<<<<<<<<<<<<
@@ -26688,7 +26629,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
         __pyx_t_8 = (__pyx_v_k + __pyx_v_j);
 
-        /* "ext/random123.pyx":452
+        /* "ext/random123.pyx":456
  *             for j in range(m):
  *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
  *                                                              table)             # <<<<<<<<<<<<<<
@@ -26697,7 +26638,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 */
         (__pyx_v_values[__pyx_t_8]) = ((__pyx_v_values[__pyx_t_8]) + (__pyx_v_weight * __pyx_f_7distsim_4_ext_9random123_binomial_inversion((__pyx_v_batch.words[((4 * __pyx_v_j) + (__pyx_v_element & 3))]), __pyx_v_table)));
 
-        /* "ext/random123.pyx":453
+        /* "ext/random123.pyx":457
  *                 values[k + j] += weight * binomial_inversion(batch.words[4 * j + (element & 3)],
  *                                                              table)
  *                 element += stride             # <<<<<<<<<<<<<<
@@ -26710,7 +26651,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     }
     __pyx_L7:;
 
-    /* "ext/random123.pyx":454
+    /* "ext/random123.pyx":458
  *                                                              table)
  *                 element += stride
  *         k += m             # <<<<<<<<<<<<<<
@@ -26720,7 +26661,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
     __pyx_v_k = (__pyx_v_k + __pyx_v_m);
   }
 
-  /* "ext/random123.pyx":415
+  /* "ext/random123.pyx":419
  * 
  * 
  * cdef void _add_inversions(const BinomialTable* table, uint64_t key, uint64_t first_element,             # <<<<<<<<<<<<<<
@@ -26740,7 +26681,7 @@ static void __pyx_f_7distsim_4_ext_9random123__add_inversions(struct __pyx_t_7di
 
 }
 
-/* "ext/random123.pyx":467
+/* "ext/random123.pyx":471
  *     cdef object keep_alive
  * 
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
@@ -26791,67 +26732,67 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_draws,&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_first_element,&__pyx_mstate_global->__pyx_n_u_stride,&__pyx_mstate_global->__pyx_n_u_weight,&__pyx_mstate_global->__pyx_n_u_values,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL_TPNEW(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 467, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 471, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  6:
         values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 467, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 471, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 467, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 471, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 467, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 471, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 467, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 471, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 467, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 471, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 467, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 471, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "__init__", 0) < (0)) __PYX_ERR(0, 471, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 6; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 467, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, i); __PYX_ERR(0, 471, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 6)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 471, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 471, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 471, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 471, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 471, __pyx_L3_error)
       values[5] = __Pyx_ArgRef_FASTCALL_TPNEW(__pyx_args, 5);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 467, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[5])) __PYX_ERR(0, 471, __pyx_L3_error)
     }
     __pyx_v_draws = ((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)values[0]);
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 467, __pyx_L3_error)
-    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 467, __pyx_L3_error)
-    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 468, __pyx_L3_error)
-    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 468, __pyx_L3_error)
-    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 468, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[1]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 471, __pyx_L3_error)
+    __pyx_v_first_element = __Pyx_PyLong_As_int64_t(values[2]); if (unlikely((__pyx_v_first_element == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 471, __pyx_L3_error)
+    __pyx_v_stride = __Pyx_PyLong_As_int64_t(values[3]); if (unlikely((__pyx_v_stride == ((int64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 472, __pyx_L3_error)
+    __pyx_v_weight = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_weight == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 472, __pyx_L3_error)
+    __pyx_v_values = __Pyx_PyObject_to_MemoryviewSlice_dc_double(values[5], PyBUF_WRITABLE); if (unlikely(!__pyx_v_values.memview)) __PYX_ERR(0, 472, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 467, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("__init__", 1, 6, 6, __pyx_nargs); __PYX_ERR(0, 471, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -26863,7 +26804,7 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   __Pyx_RefNannyFinishContext();
   return -1;
   __pyx_L4_argument_unpacking_done:;
-  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 467, __pyx_L1_error)
+  if (unlikely(!__Pyx_ArgTypeTest(((PyObject *)__pyx_v_draws), __pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, 1, "draws", 0))) __PYX_ERR(0, 471, __pyx_L1_error)
   __pyx_r = __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_v_self), __pyx_v_draws, __pyx_v_key, __pyx_v_first_element, __pyx_v_stride, __pyx_v_weight, __pyx_v_values);
 
   /* function exit code */
@@ -26903,7 +26844,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("__init__", 0);
 
-  /* "ext/random123.pyx":469
+  /* "ext/random123.pyx":473
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,
  *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight             # <<<<<<<<<<<<<<
@@ -26926,7 +26867,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   __pyx_v_self->first_element = __pyx_t_3;
   __pyx_v_self->weight = __pyx_t_4;
 
-  /* "ext/random123.pyx":470
+  /* "ext/random123.pyx":474
  *                  int64_t stride, double weight, double[::1] values):
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
  *         self.stride = stride             # <<<<<<<<<<<<<<
@@ -26935,7 +26876,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->stride = __pyx_v_stride;
 
-  /* "ext/random123.pyx":471
+  /* "ext/random123.pyx":475
  *         self.draws, self.key, self.first_element, self.weight = draws, key, first_element, weight
  *         self.stride = stride
  *         self.count = values.shape[0]             # <<<<<<<<<<<<<<
@@ -26944,7 +26885,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->count = (__pyx_v_values.shape[0]);
 
-  /* "ext/random123.pyx":472
+  /* "ext/random123.pyx":476
  *         self.stride = stride
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL             # <<<<<<<<<<<<<<
@@ -26964,21 +26905,21 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 
   __pyx_v_self->values = __pyx_t_5;
 
-  /* "ext/random123.pyx":473
+  /* "ext/random123.pyx":477
  *         self.count = values.shape[0]
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values             # <<<<<<<<<<<<<<
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self
 */
-  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 473, __pyx_L1_error)
+  __pyx_t_1 = __pyx_memoryview_fromslice(__pyx_v_values, 1, (PyObject *(*)(char *)) __pyx_memview_get_double, (int (*)(char *, PyObject *)) __pyx_memview_set_double, 0);; if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 477, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   __Pyx_GIVEREF(__pyx_t_1);
   __Pyx_GOTREF(__pyx_v_self->keep_alive);
   __Pyx_DECREF_SET(__pyx_v_self->keep_alive, __pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":474
+  /* "ext/random123.pyx":478
  *         self.values = &values[0] if self.count else NULL
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op             # <<<<<<<<<<<<<<
@@ -26987,7 +26928,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.run = __pyx_f_7distsim_4_ext_9random123__add_counts_op;
 
-  /* "ext/random123.pyx":475
+  /* "ext/random123.pyx":479
  *         self.keep_alive = values
  *         self.op.run = _add_counts_op
  *         self.op.state = <void*>self             # <<<<<<<<<<<<<<
@@ -26996,7 +26937,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
 */
   __pyx_v_self->op.state = ((void *)__pyx_v_self);
 
-  /* "ext/random123.pyx":467
+  /* "ext/random123.pyx":471
  *     cdef object keep_alive
  * 
  *     def __init__(self, BinomialDraws draws, uint64_t key, int64_t first_element,             # <<<<<<<<<<<<<<
@@ -27017,7 +26958,7 @@ static int __pyx_pf_7distsim_4_ext_9random123_10_AddCounts___init__(struct __pyx
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":477
+/* "ext/random123.pyx":481
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -27076,14 +27017,14 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("step_op", 0);
 
-  /* "ext/random123.pyx":478
+  /* "ext/random123.pyx":482
  * 
  *     def step_op(self):
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 478, __pyx_L1_error)
+  __pyx_t_1 = PyCapsule_New((&__pyx_v_self->op), __pyx_f_7step_op_STEP_OP_CAPSULE(), NULL); if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 482, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_1);
   {
     PyObject *__pyx_temp;
@@ -27096,7 +27037,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_2step_op(struct
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":477
+  /* "ext/random123.pyx":481
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
@@ -27319,7 +27260,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_10_AddCounts_6__setstate_cyt
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":481
+/* "ext/random123.pyx":485
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -27334,7 +27275,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   PyObject *__pyx_t_1 = NULL;
   __Pyx_RefNannySetupContext("_add_counts_op", 0);
 
-  /* "ext/random123.pyx":482
+  /* "ext/random123.pyx":486
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state             # <<<<<<<<<<<<<<
@@ -27346,7 +27287,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_v_self = ((struct __pyx_obj_7distsim_4_ext_9random123__AddCounts *)__pyx_t_1);
   __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":483
+  /* "ext/random123.pyx":487
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:
  *     cdef _AddCounts self = <_AddCounts>state
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,             # <<<<<<<<<<<<<<
@@ -27356,7 +27297,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_t_1 = ((PyObject *)__pyx_v_self->draws);
   __Pyx_INCREF(__pyx_t_1);
 
-  /* "ext/random123.pyx":484
+  /* "ext/random123.pyx":488
  *     cdef _AddCounts self = <_AddCounts>state
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
  *                 self.weight, self.values, self.count)             # <<<<<<<<<<<<<<
@@ -27366,7 +27307,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   __pyx_f_7distsim_4_ext_9random123__add_counts(((struct __pyx_obj_7distsim_4_ext_9random123_BinomialDraws *)__pyx_t_1), __pyx_v_self->key, __pyx_v_self->first_element, __pyx_v_self->stride, ((uint64_t)__pyx_v_step), __pyx_v_self->weight, __pyx_v_self->values, __pyx_v_self->count);
   __Pyx_DECREF(__pyx_t_1); __pyx_t_1 = 0;
 
-  /* "ext/random123.pyx":485
+  /* "ext/random123.pyx":489
  *     _add_counts(self.draws, self.key, self.first_element, self.stride, <uint64_t>step,
  *                 self.weight, self.values, self.count)
  *     return 0             # <<<<<<<<<<<<<<
@@ -27379,7 +27320,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   }
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":481
+  /* "ext/random123.pyx":485
  * 
  * 
  * cdef int _add_counts_op(void* state, int64_t step, double t, double dt) except -1:             # <<<<<<<<<<<<<<
@@ -27395,7 +27336,7 @@ static int __pyx_f_7distsim_4_ext_9random123__add_counts_op(void *__pyx_v_state,
   return __pyx_r;
 }
 
-/* "ext/random123.pyx":488
+/* "ext/random123.pyx":492
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -27447,60 +27388,60 @@ PyObject *__pyx_args, PyObject *__pyx_kwds
   {
     PyObject ** const __pyx_pyargnames[] = {&__pyx_mstate_global->__pyx_n_u_key,&__pyx_mstate_global->__pyx_n_u_elements,&__pyx_mstate_global->__pyx_n_u_draw,&__pyx_mstate_global->__pyx_n_u_n,&__pyx_mstate_global->__pyx_n_u_p,0};
     const Py_ssize_t __pyx_kwds_len = (__pyx_kwds) ? __Pyx_NumKwargs_FASTCALL(__pyx_kwds) : 0;
-    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 488, __pyx_L3_error)
+    if (unlikely(__pyx_kwds_len < 0)) __PYX_ERR(0, 492, __pyx_L3_error)
     if (__pyx_kwds_len > 0) {
       switch (__pyx_nargs) {
         case  5:
         values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 488, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  4:
         values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 488, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  3:
         values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 488, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  2:
         values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 488, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  1:
         values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 488, __pyx_L3_error)
+        if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 492, __pyx_L3_error)
         CYTHON_FALLTHROUGH;
         case  0: break;
         default: goto __pyx_L5_argtuple_error;
       }
       const Py_ssize_t kwd_pos_args = __pyx_nargs;
-      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 488, __pyx_L3_error)
+      if (__Pyx_ParseKeywords(__pyx_kwds, __pyx_kwvalues, __pyx_pyargnames, 0, values, kwd_pos_args, __pyx_kwds_len, "binomial", 0) < (0)) __PYX_ERR(0, 492, __pyx_L3_error)
       for (Py_ssize_t i = __pyx_nargs; i < 5; i++) {
-        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 488, __pyx_L3_error) }
+        if (unlikely(!values[i])) { __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, i); __PYX_ERR(0, 492, __pyx_L3_error) }
       }
     } else if (unlikely(__pyx_nargs != 5)) {
       goto __pyx_L5_argtuple_error;
     } else {
       values[0] = __Pyx_ArgRef_FASTCALL(__pyx_args, 0);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 488, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[0])) __PYX_ERR(0, 492, __pyx_L3_error)
       values[1] = __Pyx_ArgRef_FASTCALL(__pyx_args, 1);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 488, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[1])) __PYX_ERR(0, 492, __pyx_L3_error)
       values[2] = __Pyx_ArgRef_FASTCALL(__pyx_args, 2);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 488, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[2])) __PYX_ERR(0, 492, __pyx_L3_error)
       values[3] = __Pyx_ArgRef_FASTCALL(__pyx_args, 3);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 488, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[3])) __PYX_ERR(0, 492, __pyx_L3_error)
       values[4] = __Pyx_ArgRef_FASTCALL(__pyx_args, 4);
-      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 488, __pyx_L3_error)
+      if (!CYTHON_ASSUME_SAFE_MACROS && unlikely(!values[4])) __PYX_ERR(0, 492, __pyx_L3_error)
     }
-    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
-    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 488, __pyx_L3_error)
-    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
-    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
-    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 488, __pyx_L3_error)
+    __pyx_v_key = __Pyx_PyLong_As_uint64_t(values[0]); if (unlikely((__pyx_v_key == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 492, __pyx_L3_error)
+    __pyx_v_elements = __Pyx_PyObject_to_MemoryviewSlice_dc_nn_int64_t__const__(values[1], 0); if (unlikely(!__pyx_v_elements.memview)) __PYX_ERR(0, 492, __pyx_L3_error)
+    __pyx_v_draw = __Pyx_PyLong_As_uint64_t(values[2]); if (unlikely((__pyx_v_draw == ((uint64_t)-1)) && PyErr_Occurred())) __PYX_ERR(0, 492, __pyx_L3_error)
+    __pyx_v_n = __Pyx_PyLong_As_PY_LONG_LONG(values[3]); if (unlikely((__pyx_v_n == (PY_LONG_LONG)-1) && PyErr_Occurred())) __PYX_ERR(0, 492, __pyx_L3_error)
+    __pyx_v_p = __Pyx_PyFloat_AsDouble(values[4]); if (unlikely((__pyx_v_p == (double)-1) && PyErr_Occurred())) __PYX_ERR(0, 492, __pyx_L3_error)
   }
   goto __pyx_L6_skip;
   __pyx_L5_argtuple_error:;
-  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 488, __pyx_L3_error)
+  __Pyx_RaiseArgtupleInvalid("binomial", 1, 5, 5, __pyx_nargs); __PYX_ERR(0, 492, __pyx_L3_error)
   __pyx_L6_skip:;
   goto __pyx_L4_argument_unpacking_done;
   __pyx_L3_error:;
@@ -27542,15 +27483,15 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
   int __pyx_clineno = 0;
   __Pyx_RefNannySetupContext("binomial", 0);
 
-  /* "ext/random123.pyx":490
+  /* "ext/random123.pyx":494
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)             # <<<<<<<<<<<<<<
 */
   __pyx_t_4 = NULL;
-  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 490, __pyx_L1_error)
+  __pyx_t_5 = __Pyx_PyLong_From_PY_LONG_LONG(__pyx_v_n); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 494, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 490, __pyx_L1_error)
+  __pyx_t_6 = PyFloat_FromDouble(__pyx_v_p); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 494, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
   __pyx_t_7 = 1;
   {
@@ -27559,16 +27500,16 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
     __Pyx_XDECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_6); __pyx_t_6 = 0;
-    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 490, __pyx_L1_error)
+    if (unlikely(!__pyx_t_3)) __PYX_ERR(0, 494, __pyx_L1_error)
     __Pyx_GOTREF((PyObject *)__pyx_t_3);
   }
   __pyx_t_2 = ((PyObject *)__pyx_t_3);
   __Pyx_INCREF(__pyx_t_2);
-  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 490, __pyx_L1_error)
+  __pyx_t_6 = __Pyx_PyLong_From_uint64_t(__pyx_v_key); if (unlikely(!__pyx_t_6)) __PYX_ERR(0, 494, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_6);
-  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 490, __pyx_L1_error)
+  __pyx_t_5 = __pyx_memoryview_fromslice(__pyx_v_elements, 1, (PyObject *(*)(char *)) __pyx_memview_get_nn_int64_t__const__, (int (*)(char *, PyObject *)) NULL, 0);; if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 494, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_5);
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 490, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(__pyx_v_draw); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 494, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   __pyx_t_7 = 0;
   {
@@ -27579,7 +27520,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
     __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
     __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
     __Pyx_DECREF((PyObject *)__pyx_t_3); __pyx_t_3 = 0;
-    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 490, __pyx_L1_error)
+    if (unlikely(!__pyx_t_1)) __PYX_ERR(0, 494, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_1);
   }
   {
@@ -27593,7 +27534,7 @@ static PyObject *__pyx_pf_7distsim_4_ext_9random123_16binomial(CYTHON_UNUSED PyO
   __pyx_t_1 = 0;
   goto __pyx_L0;
 
-  /* "ext/random123.pyx":488
+  /* "ext/random123.pyx":492
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
@@ -29221,14 +29162,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDraws", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123_BinomialDraws ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 340, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123_BinomialDraws_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws)) __PYX_ERR(0, 344, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws = &__pyx_type_7distsim_4_ext_9random123_BinomialDraws;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws);
@@ -29238,8 +29179,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123_BinomialDra
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 340, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_BinomialDraws, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws) < (0)) __PYX_ERR(0, 344, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -29256,14 +29197,14 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
   __Pyx_RefNannySetupContext("__Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts", 0);
   /*--- Exttype __pyx_obj_7distsim_4_ext_9random123__AddCounts ---*/
   #if CYTHON_USE_TYPE_SPECS
-  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 457, __pyx_L1_error)
+  __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = (PyTypeObject *) __Pyx_PyType_FromModuleAndSpec(__pyx_m, &__pyx_type_7distsim_4_ext_9random123__AddCounts_spec, NULL); if (unlikely(!__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts)) __PYX_ERR(0, 461, __pyx_L1_error)
   #else
   __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts = &__pyx_type_7distsim_4_ext_9random123__AddCounts;
   #endif
   #if !CYTHON_COMPILING_IN_LIMITED_API
   #endif
   #if !CYTHON_USE_TYPE_SPECS
-  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
+  if (__Pyx_PyType_Ready(__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 461, __pyx_L1_error)
   #endif
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount((PyObject*)__pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts);
@@ -29273,8 +29214,8 @@ static int __Pyx_modinit_Exttype___pyx_obj_7distsim_4_ext_9random123__AddCounts(
     __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts->tp_getattro = PyObject_GenericGetAttr;
   }
   #endif
-  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
-  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 457, __pyx_L1_error)
+  if (PyObject_SetAttr(__pyx_m, __pyx_mstate_global->__pyx_n_u_AddCounts, (PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 461, __pyx_L1_error)
+  if (__Pyx_setup_reduce((PyObject *) __pyx_mstate->__pyx_ptype_7distsim_4_ext_9random123__AddCounts) < (0)) __PYX_ERR(0, 461, __pyx_L1_error)
   __Pyx_RefNannyFinishContext();
   return 0;
   __pyx_L1_error:;
@@ -30449,17 +30390,17 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_np, __pyx_t_4) < (0)) __PYX_ERR(0, 7, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":37
+  /* "ext/random123.pyx":44
  * from libc.math cimport floor, sqrt, exp, log
  * 
  * cnp.import_array()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 37, __pyx_L1_error)
+  __pyx_t_9 = __pyx_f_5numpy_import_array(); if (unlikely(__pyx_t_9 == ((int)-1))) __PYX_ERR(0, 44, __pyx_L1_error)
 
 
-  /* "ext/random123.pyx":50
+  /* "ext/random123.pyx":57
  *     ZIGGURAT_LAYERS = 256
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts             # <<<<<<<<<<<<<<
@@ -30468,7 +30409,7 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_R = 3.6541528853610088;
 
-  /* "ext/random123.pyx":51
+  /* "ext/random123.pyx":58
  * 
  * cdef double ZIGGURAT_R = 3.6541528853610088     # where the tail starts
  * cdef double ZIGGURAT_AREA = 0.00492867323399    # area of each layer             # <<<<<<<<<<<<<<
@@ -30477,121 +30418,121 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   __pyx_v_7distsim_4_ext_9random123_ZIGGURAT_AREA = 0.00492867323399;
 
-  /* "ext/random123.pyx":72
+  /* "ext/random123.pyx":79
  * 
  * 
  * _make_ziggurat()             # <<<<<<<<<<<<<<
  * 
  * 
 */
-  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 72, __pyx_L1_error)
+  __pyx_f_7distsim_4_ext_9random123__make_ziggurat(); if (unlikely(PyErr_Occurred())) __PYX_ERR(0, 79, __pyx_L1_error)
 
-  /* "ext/random123.pyx":75
+  /* "ext/random123.pyx":82
  * 
  * 
  * def ziggurat_layers():             # <<<<<<<<<<<<<<
  *     """The layer edges (for tests: the top layer must close at x = 0)."""
  *     return [ziggurat_x[i] for i in range(ZIGGURAT_LAYERS + 1)]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 75, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_1ziggurat_layers, 0, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[0])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 82, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 75, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_ziggurat_layers, __pyx_t_4) < (0)) __PYX_ERR(0, 82, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":122
+  /* "ext/random123.pyx":124
  * 
  * 
  * def uniform(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 122, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 122, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 124, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 122, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_3uniform, 0, __pyx_mstate_global->__pyx_n_u_uniform, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[1])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 122, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform, __pyx_t_4) < (0)) __PYX_ERR(0, 124, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":186
+  /* "ext/random123.pyx":190
  * 
  * 
  * def normal(uint64_t key, const int64_t[::1] elements, uint64_t draw=0):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers, one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyLong_From_uint64_t(((uint64_t)0)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 186, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 190, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 186, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_5normal, 0, __pyx_mstate_global->__pyx_n_u_normal, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[2])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 186, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal, __pyx_t_4) < (0)) __PYX_ERR(0, 190, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":201
+  /* "ext/random123.pyx":205
  * 
  * 
  * def normal_function():             # <<<<<<<<<<<<<<
  *     """`normal`'s number of one counter, for generated kernels: a capsule
  *     (name "distsim.normal") of ``double f(key, element, draw)``."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 201, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_7normal_function, 0, __pyx_mstate_global->__pyx_n_u_normal_function, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[3])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 205, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 201, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_function, __pyx_t_4) < (0)) __PYX_ERR(0, 205, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":207
+  /* "ext/random123.pyx":211
  * 
  * 
  * def raw_block(uint64_t key, uint64_t counter_lo, uint64_t counter_hi):             # <<<<<<<<<<<<<<
  *     """The four 32-bit words of one Philox block (for tests against the
  *     published known-answer vectors)."""
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 207, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_9raw_block, 0, __pyx_mstate_global->__pyx_n_u_raw_block, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[4])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 211, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 207, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_block, __pyx_t_4) < (0)) __PYX_ERR(0, 211, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":216
+  /* "ext/random123.pyx":220
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,
  *                bint vectorized=True):             # <<<<<<<<<<<<<<
  *     """The words of the blocks (lo[j], hi[j]), shape (n, 4): `raw_block` of
  *     each, drawn together as the kernels draw them (``vectorized=False``: the
 */
-  __pyx_t_4 = __Pyx_PyBool_FromLong(((int)1)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 216, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_PyBool_FromLong(((int)1)); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 220, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
 
-  /* "ext/random123.pyx":215
+  /* "ext/random123.pyx":219
  * 
  * 
  * def raw_blocks(uint64_t key, const uint64_t[::1] lo, const uint64_t[::1] hi,             # <<<<<<<<<<<<<<
@@ -30600,95 +30541,95 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_t_4};
-    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 215, __pyx_L1_error)
+    __pyx_t_5 = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_t_5)) __PYX_ERR(0, 219, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_t_5);
   }
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11raw_blocks, 0, __pyx_mstate_global->__pyx_n_u_raw_blocks, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 215, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_11raw_blocks, 0, __pyx_mstate_global->__pyx_n_u_raw_blocks, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[5])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 219, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_t_5);
   __Pyx_DECREF(__pyx_t_5); __pyx_t_5 = 0;
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_blocks, __pyx_t_4) < (0)) __PYX_ERR(0, 215, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_raw_blocks, __pyx_t_4) < (0)) __PYX_ERR(0, 219, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":234
+  /* "ext/random123.pyx":238
  * 
  * 
  * def uniform_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Uniform numbers in [0, 1) for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 234, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13uniform_pairs, 0, __pyx_mstate_global->__pyx_n_u_uniform_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[6])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 234, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_uniform_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 238, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":247
+  /* "ext/random123.pyx":251
  * 
  * 
  * def normal_pairs(uint64_t key, const int64_t[::1] elements, const int64_t[::1] draws):             # <<<<<<<<<<<<<<
  *     """Standard normal numbers for counters (elements[k], draws[k])."""
  *     cdef Py_ssize_t n = elements.shape[0]
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 247, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_15normal_pairs, 0, __pyx_mstate_global->__pyx_n_u_normal_pairs, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[7])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 251, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 247, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_normal_pairs, __pyx_t_4) < (0)) __PYX_ERR(0, 251, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":358
+  /* "ext/random123.pyx":362
  *             self.cdf_keeper = _fill_binomial_table(&self.table, n, p)
  * 
  *     def counts(self, uint64_t key, const int64_t[::1] elements, uint64_t draw):             # <<<<<<<<<<<<<<
  *         """One count per element id."""
  *         cdef Py_ssize_t count = elements.shape[0], k
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 358, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_3counts, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_counts, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[8])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 362, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 358, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_counts, __pyx_t_4) < (0)) __PYX_ERR(0, 362, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":375
+  /* "ext/random123.pyx":379
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
  *                double[::1] values, int64_t stride=1):
  *         """``values[k] += weight * count`` of element ``first_element +
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 375, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_5add_to, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_add_to, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[9])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 379, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 375, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_add_to, __pyx_t_4) < (0)) __PYX_ERR(0, 379, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":384
+  /* "ext/random123.pyx":388
  *                         values.shape[0])
  * 
  *     def adder(self, uint64_t key, int64_t first_element, double weight, double[::1] values,             # <<<<<<<<<<<<<<
  *               int64_t stride=1):
  *         """`add_to` at every step (draw = the step) as an operation of the
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 384, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_13BinomialDraws_7adder, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_BinomialDraws_adder, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[10])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
   __Pyx_CyFunction_SetDefaultsTuple(__pyx_t_4, __pyx_mstate_global->__pyx_tuple[3]);
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 384, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123_BinomialDraws, __pyx_mstate_global->__pyx_n_u_adder, __pyx_t_4) < (0)) __PYX_ERR(0, 388, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30718,19 +30659,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":477
+  /* "ext/random123.pyx":481
  *         self.op.state = <void*>self
  * 
  *     def step_op(self):             # <<<<<<<<<<<<<<
  *         return PyCapsule_New(&self.op, STEP_OP_CAPSULE(), NULL)
  * 
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 477, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_10_AddCounts_3step_op, __Pyx_CYFUNCTION_CCLASS, __pyx_mstate_global->__pyx_n_u_AddCounts_step_op, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[13])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 481, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 477, __pyx_L1_error)
+  if (__Pyx_SetItemOnTypeDict(__pyx_mstate_global->__pyx_ptype_7distsim_4_ext_9random123__AddCounts, __pyx_mstate_global->__pyx_n_u_step_op, __pyx_t_4) < (0)) __PYX_ERR(0, 481, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "(tree fragment)":1
@@ -30760,19 +30701,19 @@ __Pyx_RefNannySetupContext("PyInit_random123", 0);
   if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_setstate_cython, __pyx_t_4) < (0)) __PYX_ERR(1, 3, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
-  /* "ext/random123.pyx":488
+  /* "ext/random123.pyx":492
  * 
  * 
  * def binomial(uint64_t key, const int64_t[::1] elements, uint64_t draw, long long n, double p):             # <<<<<<<<<<<<<<
  *     """Binomial(n, p) counts, one per element id (see `BinomialDraws`)."""
  *     return BinomialDraws(n, p).counts(key, elements, draw)
 */
-  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_17binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 488, __pyx_L1_error)
+  __pyx_t_4 = __Pyx_CyFunction_New(&__pyx_mdef_7distsim_4_ext_9random123_17binomial, 0, __pyx_mstate_global->__pyx_n_u_binomial, NULL, __pyx_mstate_global->__pyx_n_u_distsim__ext_random123, __pyx_mstate_global->__pyx_d, ((PyObject *)__pyx_mstate_global->__pyx_codeobj_tab[16])); if (unlikely(!__pyx_t_4)) __PYX_ERR(0, 492, __pyx_L1_error)
   __Pyx_GOTREF(__pyx_t_4);
   #if CYTHON_COMPILING_IN_CPYTHON && PY_VERSION_HEX >= 0x030E0000
   PyUnstable_Object_EnableDeferredRefcount(__pyx_t_4);
   #endif
-  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 488, __pyx_L1_error)
+  if (PyDict_SetItem(__pyx_mstate_global->__pyx_d, __pyx_mstate_global->__pyx_n_u_binomial, __pyx_t_4) < (0)) __PYX_ERR(0, 492, __pyx_L1_error)
   __Pyx_DECREF(__pyx_t_4); __pyx_t_4 = 0;
 
   /* "ext/random123.pyx":1
@@ -30890,7 +30831,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
   if (__Pyx_PyTuple_SET_ITEM(__pyx_mstate_global->__pyx_tuple[1], 0, __pyx_mstate_global->__pyx_slice[0]) != (0)) __PYX_ERR(1, 763, __pyx_L1_error);
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[1]);
 
-  /* "ext/random123.pyx":125
+  /* "ext/random123.pyx":127
  *     """Uniform numbers in [0, 1), one per element id."""
  *     cdef Py_ssize_t n = elements.shape[0]
  *     out = np.empty(n, dtype=np.float64)             # <<<<<<<<<<<<<<
@@ -30899,12 +30840,12 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_n_u_dtype};
-    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 125, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[2] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[2])) __PYX_ERR(0, 127, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[2]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[2]);
 
-  /* "ext/random123.pyx":375
+  /* "ext/random123.pyx":379
  *         return out
  * 
  *     def add_to(self, uint64_t key, int64_t first_element, uint64_t draw, double weight,             # <<<<<<<<<<<<<<
@@ -30913,7 +30854,7 @@ static int __Pyx_InitCachedConstants(__pyx_mstatetype *__pyx_mstate) {
 */
   {
     PyObject* __pyx_temp[1] = {__pyx_mstate_global->__pyx_int_1};
-    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 375, __pyx_L1_error)
+    __pyx_mstate_global->__pyx_tuple[3] = __Pyx_PyTuple_FromArray(__pyx_temp, 1); if (unlikely(!__pyx_mstate_global->__pyx_tuple[3])) __PYX_ERR(0, 379, __pyx_L1_error)
     __Pyx_GOTREF(__pyx_mstate_global->__pyx_tuple[3]);
   }
   __Pyx_GIVEREF(__pyx_mstate_global->__pyx_tuple[3]);
@@ -31125,57 +31066,57 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
   PyObject* tuple_dedup_map = PyDict_New();
   if (unlikely(!tuple_dedup_map)) return -1;
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 75};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 82};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_i};
     __pyx_mstate_global->__pyx_codeobj_tab[0] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_ziggurat_layers, __pyx_mstate->__pyx_kp_b_iso88591_1Jas_e5_9_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[0])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 122};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 124};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[1] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform, __pyx_mstate->__pyx_kp_b_iso88591_7q_aq_F_3fBa_a_q_5_fF_QfAQ_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[1])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 186};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 190};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[2] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal, __pyx_mstate->__pyx_kp_b_iso88591_6a_aq_F_3fBa_a_q_q_V6_AV1A_1, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[2])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 201};
+    const __Pyx_PyCode_New_function_description descr = {0, 0, 0, 0, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 205};
     PyObject* const varnames[] = {0};
     __pyx_mstate_global->__pyx_codeobj_tab[3] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_function, __pyx_mstate->__pyx_kp_b_iso88591_00B, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[3])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 207};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 4, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 211};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_counter_lo, __pyx_mstate->__pyx_n_u_counter_hi, __pyx_mstate->__pyx_n_u_out};
     __pyx_mstate_global->__pyx_codeobj_tab[4] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_block, __pyx_mstate->__pyx_kp_b_iso88591_q_1Cq_Cq_Cq_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[4])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 215};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 219};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_lo, __pyx_mstate->__pyx_n_u_hi, __pyx_mstate->__pyx_n_u_vectorized, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_words};
     __pyx_mstate_global->__pyx_codeobj_tab[5] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_raw_blocks, __pyx_mstate->__pyx_kp_b_iso88591_r_q_3a_j_F_Ct6_1_q_q_Qe1Bat1Bat, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[5])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 234};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 238};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[6] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_uniform_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_5_auAT_Cq, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[6])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 247};
+    const __Pyx_PyCode_New_function_description descr = {3, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 251};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draws, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values};
     __pyx_mstate_global->__pyx_codeobj_tab[7] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_normal_pairs, __pyx_mstate->__pyx_kp_b_iso88591_aq_uF_3c_j_F_3fBa_a_q_q_Qe1D_3a, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[7])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 358};
+    const __Pyx_PyCode_New_function_description descr = {4, 0, 0, 9, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 362};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_count, __pyx_mstate->__pyx_n_u_k, __pyx_mstate->__pyx_n_u_out, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_cache};
     __pyx_mstate_global->__pyx_codeobj_tab[8] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_counts, __pyx_mstate->__pyx_kp_b_iso88591_A_aq_b_awfBa_1_4s_Rs_c_A_1_4s_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[8])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 375};
+    const __Pyx_PyCode_New_function_description descr = {7, 0, 0, 7, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 379};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
     __pyx_mstate_global->__pyx_codeobj_tab[9] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_add_to, __pyx_mstate->__pyx_kp_b_iso88591_A23_6_q_q_e_qPQ_fAQ, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[9])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 384};
+    const __Pyx_PyCode_New_function_description descr = {6, 0, 0, 6, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 388};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self, __pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_first_element, __pyx_mstate->__pyx_n_u_weight, __pyx_mstate->__pyx_n_u_values, __pyx_mstate->__pyx_n_u_stride};
     __pyx_mstate_global->__pyx_codeobj_tab[10] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_adder, __pyx_mstate->__pyx_kp_b_iso88591_A_z__HHA, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[10])) goto bad;
   }
@@ -31190,7 +31131,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[12] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[12])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 477};
+    const __Pyx_PyCode_New_function_description descr = {1, 0, 0, 1, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 481};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_self};
     __pyx_mstate_global->__pyx_codeobj_tab[13] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_step_op, __pyx_mstate->__pyx_kp_b_iso88591_A_AQd_d, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[13])) goto bad;
   }
@@ -31205,7 +31146,7 @@ static int __Pyx_CreateCodeObjects(__pyx_mstatetype *__pyx_mstate) {
     __pyx_mstate_global->__pyx_codeobj_tab[15] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_tree_fragment, __pyx_mstate->__pyx_n_u_setstate_cython, __pyx_mstate->__pyx_kp_b_iso88591_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[15])) goto bad;
   }
   {
-    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 488};
+    const __Pyx_PyCode_New_function_description descr = {5, 0, 0, 5, (unsigned int)(CO_OPTIMIZED|CO_NEWLOCALS), 492};
     PyObject* const varnames[] = {__pyx_mstate->__pyx_n_u_key, __pyx_mstate->__pyx_n_u_elements, __pyx_mstate->__pyx_n_u_draw, __pyx_mstate->__pyx_n_u_n, __pyx_mstate->__pyx_n_u_p};
     __pyx_mstate_global->__pyx_codeobj_tab[16] = __Pyx_PyCode_New(descr, varnames, __pyx_mstate->__pyx_kp_u_ext_random123_pyx, __pyx_mstate->__pyx_n_u_binomial, __pyx_mstate->__pyx_kp_b_iso88591_BgQe_Q, tuple_dedup_map); if (unlikely(!__pyx_mstate_global->__pyx_codeobj_tab[16])) goto bad;
   }

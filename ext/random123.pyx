@@ -32,6 +32,13 @@ cdef extern from "binomial_lanes.h":
     void distsim_add_inversions(const uint32_t* words, size_t first, size_t stride, size_t n,
                                 const int32_t* by_top_bits, const double* cdf, int64_t size,
                                 double weight, double* values) noexcept nogil
+cdef extern from "ziggurat_lanes.h":
+    # The ziggurat's rectangle test: one block, and a batch of blocks (AVX2
+    # where the processor has it) listing those outside their rectangles.
+    bint distsim_ziggurat_rectangle(const uint32_t* words, const double* layer_x,
+                                    double* value) noexcept nogil
+    size_t distsim_ziggurat_rectangles(const uint32_t* words, size_t n, const double* layer_x,
+                                       double* values, uint32_t* outside) noexcept nogil
 from libc.math cimport floor, sqrt, exp, log
 
 cnp.import_array()
@@ -79,14 +86,9 @@ def ziggurat_layers():
 
 cdef inline bint ziggurat_rectangle(const uint32_t* words, double* value) noexcept nogil:
     """The ziggurat's first test on a block: True (and the number in
-    ``value``) for the 99% of blocks whose point lies in a layer's rectangle."""
-    cdef int layer = words[0] & 0xFF
-    cdef double sign = 1.0 - 2.0 * ((words[0] >> 8) & 1)  # arithmetic: a branch would mispredict
-    # 53 bits for u: word 1 and the 21 bits of word 0 above layer and sign.
-    cdef double u = ((<uint64_t>words[1] << 21) | (words[0] >> 11)) * (1.0 / 9007199254740992.0)
-    cdef double x = u * ziggurat_x[layer]
-    value[0] = sign * x
-    return x < ziggurat_x[layer + 1]
+    ``value``) for the 99% of blocks whose point lies in a layer's rectangle
+    (ziggurat_lanes.h: the definition, and four blocks at a time)."""
+    return distsim_ziggurat_rectangle(words, ziggurat_x, value)
 
 
 cdef inline double normal_from_block(uint64_t key, uint64_t element, uint64_t draw) noexcept nogil:
@@ -174,12 +176,14 @@ cdef void _fill_normals(uint64_t key, const int64_t* elements, const int64_t* dr
     The blocks of a batch are drawn together (vectorized); the rare blocks
     outside the rectangles are drawn again by normal_from_block."""
     cdef CounterBatch batch
-    cdef Py_ssize_t k = 0, j, m
+    cdef uint32_t outside[BATCH_BLOCKS]
+    cdef Py_ssize_t k = 0, j, m, n_outside
     while k < n:
         m = _draw_counters(&batch, key, elements, draws, draw, k, n)
-        for j in range(m):
-            if not ziggurat_rectangle(&batch.words[4 * j], &values[k + j]):
-                values[k + j] = normal_from_block(key, batch.lo[j], batch.hi[j])
+        n_outside = distsim_ziggurat_rectangles(batch.words, m, ziggurat_x, values + k, outside)
+        for j in range(n_outside):
+            values[k + outside[j]] = normal_from_block(key, batch.lo[outside[j]],
+                                                       batch.hi[outside[j]])
         k += m
 
 

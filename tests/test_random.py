@@ -36,6 +36,28 @@ def test_blocks_drawn_together_are_the_blocks_drawn_one_at_a_time():
         assert np.array_equal(random123.raw_blocks(key, lo, hi, vectorized=False), words)
 
 
+def test_normal_numbers_in_their_rectangles_are_the_ziggurats_formula():
+    # ext/ziggurat_lanes.h (four blocks a time, and one by one for the rest)
+    # against the formula in numpy on the same Philox words: the number of a
+    # block whose point lies in its layer's rectangle is sign * u * x[layer].
+    layers = np.array(random123.ziggurat_layers())
+    for n in (1, 3, 4, 5, 63, 64, 65, 10_001):
+        elements = np.arange(7, 7 + n, dtype=np.int64)
+        words = random123.raw_blocks(11, elements.astype(np.uint64),
+                                     np.full(n, 5, dtype=np.uint64)).astype(np.uint64)
+        layer = (words[:, 0] & 0xFF).astype(np.int64)
+        sign = 1.0 - 2.0 * ((words[:, 0] >> np.uint64(8)) & np.uint64(1)).astype(np.float64)
+        u = ((words[:, 1] << np.uint64(21)) | (words[:, 0] >> np.uint64(11))).astype(
+            np.float64) * (1.0 / 2**53)
+        x = u * layers[layer]
+        inside = x < layers[layer + 1]
+        values = random123.normal(11, elements, 5)
+        assert np.array_equal(values[inside], (sign * x)[inside]), n
+        assert np.all(np.isfinite(values))
+        if n > 1000:
+            assert 0 < np.sum(~inside) < 0.03 * n  # the rest: wedges and tail
+
+
 def test_value_of_an_element_does_not_depend_on_the_others():
     key = stream_key("group", "v")
     everything = uniform(key, np.arange(1000))
