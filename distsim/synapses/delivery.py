@@ -36,7 +36,7 @@ class TargetBuffer(CodeObject):
         self.values = group.variables.arrays[variable]
         self.mask = group.write_mask(variable)  # not_refractory, for '(unless refractory)'
         self.ring = np.zeros((n_slots, group.n_local), dtype=np.float64)
-        self._ring_slot = self._ring_slot_of = None
+        self._ring_slot = None  # made when first applied, dropped when the ring is replaced
         self.name = None
         self.when = check_slot(when, f"'{group.name}.{variable}' input")
 
@@ -56,6 +56,7 @@ class TargetBuffer(CodeObject):
         if n_slots <= old.shape[0]:
             return
         self.ring = np.zeros((n_slots, old.shape[1]), dtype=np.float64)
+        self._ring_slot = None
         for step in range(current_step, current_step + old.shape[0]):
             self.ring[step % n_slots] = old[step % old.shape[0]]
 
@@ -78,11 +79,9 @@ class TargetBuffer(CodeObject):
             self.ring[(step + k) % n] = arriving[:, k]
 
     def _slot(self):
-        """The compiled slot application (one for both step loops; remade
-        when `resize` replaces the ring)."""
-        if self._ring_slot is None or self._ring_slot_of is not self.ring:
+        """The compiled slot application (one for both step loops)."""
+        if self._ring_slot is None:
             self._ring_slot = delivery_kernels.RingSlot(self.values, self.ring, self.mask)
-            self._ring_slot_of = self.ring
         return self._ring_slot
 
     def compiled_op(self):
