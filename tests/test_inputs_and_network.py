@@ -110,3 +110,29 @@ def test_an_object_created_between_runs_is_still_reported():
     H = NeuronGroup(2, "v : 1", name="left_out")  # noqa: F841 - alive, not in net
     with pytest.warns(UserWarning, match="left_out"):
         net.run(1 * ms)
+
+
+@pytest.mark.parametrize("target", ["cython", "numpy"])
+def test_input_in_flight_arrives_when_a_later_run_needs_longer_delays(target):
+    # The first run's ring holds 0.5 ms; a Synapses added before the second
+    # run needs 3 ms, so the target's ring grows with a spike in flight. Both
+    # step loops (the compiled one, the numpy target's Python loop) must
+    # apply the new ring, not the one they were first made for. Brian2 2.9
+    # (numpy target) records the same trace for this script.
+    from distsim import StateMonitor, prefs
+    prefs.codegen.target = target
+    sg = SpikeGeneratorGroup(1, [0, 0], [0, 1] * ms)
+    G = NeuronGroup(1, "v : 1")
+    short = Synapses(sg, G, on_pre="v_post += 1", delay=0.5 * ms)
+    short.connect()
+    net = Network(sg, G, short)
+    net.run(0.2 * ms)  # the spike at 0 ms is in flight
+    longer = Synapses(sg, G, on_pre="v_post += 10", delay=3 * ms)
+    longer.connect()
+    trace = StateMonitor(G, "v", record=0)
+    net.add(longer, trace)
+    net.run(4.8 * ms)
+    t, v = np.round(np.asarray(trace.t_) * 1e4).astype(int), np.asarray(trace.v)[0]
+    # arrivals: 0.5 ms (+1, in flight across the resize), 1.5 ms (+1), 4 ms (+10)
+    expected = np.where(t > 5, 1, 0) + np.where(t > 15, 1, 0) + np.where(t > 40, 10, 0)
+    assert np.array_equal(v, expected), (t[v != expected], v[v != expected])
